@@ -1,0 +1,328 @@
+#include "world_wrap.h"
+
+#include <cstring>
+#include <vector>
+
+#include "async_work.h"
+#include "convert.h"
+#include "error.h"
+#include "shape.h"
+#include "trajectory.h"
+
+namespace msdaddon {
+
+namespace {
+
+constexpr size_t kStateStride = 14;
+
+msd::WorldConfig readConfig(const Napi::Object& o) {
+  msd::WorldConfig c;
+  Napi::Float64Array g = requireFloat64Array(o.Get("gravity"), "gravity", 3);
+  c.gravity = vec3At(g, 0);
+  c.maxStep = requireNumber(o.Get("maxStep"), "maxStep");
+  double substeps = requireNumber(o.Get("substeps"), "substeps");
+  c.substeps = (substeps >= 1 && substeps <= 64) ? static_cast<int>(substeps) : 0;
+  c.enableSleep = o.Get("sleep").ToBoolean().Value();
+  return c;
+}
+
+void writeState(const msd::Body& b, double* out) {
+  out[0] = b.id;
+  out[1] = b.position.x; out[2] = b.position.y; out[3] = b.position.z;
+  out[4] = b.orientation.w; out[5] = b.orientation.x; out[6] = b.orientation.y; out[7] = b.orientation.z;
+  out[8] = b.linearVelocity.x; out[9] = b.linearVelocity.y; out[10] = b.linearVelocity.z;
+  out[11] = b.angularVelocity.x; out[12] = b.angularVelocity.y; out[13] = b.angularVelocity.z;
+}
+
+}  // namespace
+
+Napi::Function WorldWrap::define(Napi::Env env) {
+  return DefineClass(env, "NativeWorld",
+                     {
+                         InstanceMethod<&WorldWrap::addHullShape>("addHullShape"),
+                         InstanceMethod<&WorldWrap::addSphereShape>("addSphereShape"),
+                         InstanceMethod<&WorldWrap::shapeCount>("shapeCount"),
+                         InstanceMethod<&WorldWrap::shapeInfo>("shapeInfo"),
+                         InstanceMethod<&WorldWrap::createBody>("createBody"),
+                         InstanceMethod<&WorldWrap::destroyBody>("destroyBody"),
+                         InstanceMethod<&WorldWrap::bodyInfo>("bodyInfo"),
+                         InstanceMethod<&WorldWrap::bodyIds>("bodyIds"),
+                         InstanceMethod<&WorldWrap::step>("step"),
+                         InstanceMethod<&WorldWrap::advanceTo>("advanceTo"),
+                         InstanceMethod<&WorldWrap::time>("time"),
+                         InstanceMethod<&WorldWrap::stateArray>("stateArray"),
+                         InstanceMethod<&WorldWrap::contacts>("contacts"),
+                         InstanceMethod<&WorldWrap::solverStats>("solverStats"),
+                         InstanceMethod<&WorldWrap::energy>("energy"),
+                         InstanceMethod<&WorldWrap::setVelocity>("setVelocity"),
+                         InstanceMethod<&WorldWrap::applyImpulse>("applyImpulse"),
+                         InstanceMethod<&WorldWrap::snapshot>("snapshot"),
+                         InstanceMethod<&WorldWrap::restore>("restore"),
+                         InstanceMethod<&WorldWrap::simulate>("simulate"),
+                         InstanceMethod<&WorldWrap::runAsync>("runAsync"),
+                         InstanceMethod<&WorldWrap::cancelAsync>("cancelAsync"),
+                         InstanceMethod<&WorldWrap::dispose>("dispose"),
+                     });
+}
+
+WorldWrap::WorldWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WorldWrap>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "NativeWorld needs a config object");
+  guarded(env, [&] {
+    world_ = std::make_unique<msd::World>(readConfig(info[0].As<Napi::Object>()));
+    return 0;
+  });
+}
+
+msd::World& WorldWrap::world() {
+  if (!world_) throw Napi::Error::New(Env(), "engine has been disposed");
+  if (busy_) throw Napi::Error::New(Env(), "engine is busy: an async step is running (await it first)");
+  return *world_;
+}
+
+Napi::Value WorldWrap::addHullShape(const Napi::CallbackInfo& info) {
+  Napi::Float64Array points = requireFloat64Array(info[0], "points", 0);
+  double assetId = requireNumber(info[1], "assetId");
+  std::string name = info[2].ToString().Utf8Value();
+  return guarded(info.Env(), [&] {
+    std::vector<msd::Vec3> p(points.ElementLength() / 3);
+    for (size_t i = 0; i < p.size(); ++i) p[i] = vec3At(points, 3 * i);
+    msd::World& w = world();
+    int32_t index = w.addShape(msd::makeHullShape(p), static_cast<int32_t>(assetId), name);
+    return Napi::Number::New(info.Env(), index);
+  });
+}
+
+Napi::Value WorldWrap::addSphereShape(const Napi::CallbackInfo& info) {
+  double radius = requireNumber(info[0], "radius");
+  double assetId = requireNumber(info[1], "assetId");
+  std::string name = info[2].ToString().Utf8Value();
+  return guarded(info.Env(), [&] {
+    msd::World& w = world();
+    int32_t index = w.addShape(msd::makeSphereShape(radius), static_cast<int32_t>(assetId), name);
+    return Napi::Number::New(info.Env(), index);
+  });
+}
+
+Napi::Value WorldWrap::shapeCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), world().shapeCount());
+}
+
+Napi::Value WorldWrap::shapeInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double index = requireNumber(info[0], "shape");
+  msd::World& w = world();
+  if (!(index >= 0 && index < w.shapeCount())) throw Napi::RangeError::New(env, "shape index out of range");
+  const msd::ShapeEntry& e = w.shapeEntry(static_cast<int32_t>(index));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("assetId", e.assetId);
+  o.Set("name", e.name);
+  o.Set("kind", e.shape.kind == msd::ShapeKind::Sphere ? "sphere" : "hull");
+  o.Set("radius", e.shape.radius);
+  o.Set("volume", e.shape.mass.volume);
+  Napi::Float64Array com = newFloat64Array(env, 3);
+  com[0] = e.shape.localCenterOfMass.x; com[1] = e.shape.localCenterOfMass.y; com[2] = e.shape.localCenterOfMass.z;
+  o.Set("localCenterOfMass", com);
+  const msd::Hull& hull = e.shape.hull;
+  Napi::Float64Array vertices = newFloat64Array(env, hull.vertices.size() * 3);
+  for (size_t i = 0; i < hull.vertices.size(); ++i) {
+    vertices[3 * i] = hull.vertices[i].x; vertices[3 * i + 1] = hull.vertices[i].y; vertices[3 * i + 2] = hull.vertices[i].z;
+  }
+  o.Set("hullVertices", vertices);
+  std::vector<uint32_t> tris = hull.triangles();
+  Napi::Uint32Array triangles = Napi::Uint32Array::New(env, tris.size());
+  if (!tris.empty()) std::memcpy(triangles.Data(), tris.data(), tris.size() * sizeof(uint32_t));
+  o.Set("hullTriangles", triangles);
+  return o;
+}
+
+Napi::Value WorldWrap::createBody(const Napi::CallbackInfo& info) {
+  double shape = requireNumber(info[0], "shape");
+  bool isStatic = info[1].ToBoolean().Value();
+  Napi::Float64Array p = requireFloat64Array(info[2], "body parameters", 15);
+  return guarded(info.Env(), [&] {
+    msd::BodyDef def;
+    def.shape = (shape >= 0 && shape < 2147483647.0) ? static_cast<int32_t>(shape) : -1;
+    def.isStatic = isStatic;
+    def.origin = vec3At(p, 0);
+    def.eulerPitchRollYaw = vec3At(p, 3);
+    def.mass = p[6];
+    def.restitution = p[7];
+    def.friction = p[8];
+    def.velocity = vec3At(p, 9);
+    def.angularVelocity = vec3At(p, 12);
+    return Napi::Number::New(info.Env(), world().createBody(def));
+  });
+}
+
+Napi::Value WorldWrap::destroyBody(const Napi::CallbackInfo& info) {
+  uint32_t id = requireId(info[0], "body id");
+  guarded(info.Env(), [&] { world().destroyBody(id); return 0; });
+  return info.Env().Undefined();
+}
+
+// [shape, isStatic, mass, restitution, friction]
+Napi::Value WorldWrap::bodyInfo(const Napi::CallbackInfo& info) {
+  uint32_t id = requireId(info[0], "body id");
+  return guarded(info.Env(), [&] {
+    const msd::Body& b = world().body(id);
+    Napi::Float64Array out = newFloat64Array(info.Env(), 5);
+    out[0] = b.shape; out[1] = b.isStatic ? 1 : 0; out[2] = b.mass; out[3] = b.restitution; out[4] = b.friction;
+    return out;
+  });
+}
+
+// Dynamic bodies first, then static ones, each by id: the seed's frame order.
+Napi::Value WorldWrap::bodyIds(const Napi::CallbackInfo& info) {
+  const msd::World& w = world();
+  Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), w.bodies().size());
+  size_t k = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) if (b.isStatic == (pass == 1)) out[k++] = b.id;
+  }
+  return out;
+}
+
+Napi::Value WorldWrap::step(const Napi::CallbackInfo& info) {
+  double dt = requireNumber(info[0], "dt");
+  double count = info.Length() > 1 ? requireNumber(info[1], "steps") : 1;
+  return guarded(info.Env(), [&] {
+    if (!(count >= 0 && count <= 2147483647.0)) throw msd::EngineError("steps must be a non-negative integer");
+    world().advanceBy(dt, static_cast<int>(count));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value WorldWrap::advanceTo(const Napi::CallbackInfo& info) {
+  double t = requireNumber(info[0], "time");
+  return guarded(info.Env(), [&] {
+    world().advanceTo(t);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value WorldWrap::time(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), world().time()); }
+
+// 14 doubles per body (id, position, orientation wxyz, velocity, angular velocity), dynamic first.
+Napi::Value WorldWrap::stateArray(const Napi::CallbackInfo& info) {
+  const msd::World& w = world();
+  size_t n = w.bodies().size();
+  Napi::Float64Array out = info.Length() > 0 && info[0].IsTypedArray()
+                               ? requireFloat64Array(info[0], "out", n * kStateStride)
+                               : newFloat64Array(info.Env(), n * kStateStride);
+  double* data = out.Data();
+  size_t k = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) {
+      if (b.isStatic != (pass == 1)) continue;
+      writeState(b, data + k * kStateStride);
+      ++k;
+    }
+  }
+  return out;
+}
+
+// Touching contacts packed as: bodyA, bodyB, nx, ny, nz, count, then per point px, py, pz, depth, normalImpulse.
+Napi::Value WorldWrap::contacts(const Napi::CallbackInfo& info) {
+  const msd::World& w = world();
+  const double touching = 0.005;  // a point counts as touching within this gap (m)
+  std::vector<double> packed;
+  for (const msd::Contact& c : w.contacts()) {
+    int count = 0;
+    for (int i = 0; i < c.pointCount; ++i) if (c.points[i].mp.separation <= touching) ++count;
+    if (count == 0) continue;
+    packed.insert(packed.end(), {double(c.bodyA), double(c.bodyB), c.normal.x, c.normal.y, c.normal.z, double(count)});
+    for (int i = 0; i < c.pointCount; ++i) {
+      const msd::ContactPoint& p = c.points[i];
+      if (p.mp.separation > touching) continue;
+      packed.insert(packed.end(), {p.mp.point.x, p.mp.point.y, p.mp.point.z, -p.mp.separation, p.normalImpulse});
+    }
+  }
+  Napi::Float64Array out = newFloat64Array(info.Env(), packed.size());
+  if (!packed.empty()) std::memcpy(out.Data(), packed.data(), packed.size() * sizeof(double));
+  return out;
+}
+
+// [iterations, residual, converged, numConstraints, numContacts]
+Napi::Value WorldWrap::solverStats(const Napi::CallbackInfo& info) {
+  const msd::SolverStats& s = world().solverStats();
+  Napi::Float64Array out = newFloat64Array(info.Env(), 5);
+  out[0] = s.iterations; out[1] = s.residual; out[2] = s.converged ? 1 : 0; out[3] = s.numConstraints; out[4] = s.numContacts;
+  return out;
+}
+
+// [linear, rotational, potential] for one body (argument) or the whole world.
+Napi::Value WorldWrap::energy(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    msd::World& w = world();
+    msd::EnergyReport e = info.Length() > 0 && !info[0].IsUndefined() ? w.bodyEnergy(requireId(info[0], "body id")) : w.energy();
+    Napi::Float64Array out = newFloat64Array(info.Env(), 3);
+    out[0] = e.linear; out[1] = e.rotational; out[2] = e.potential;
+    return out;
+  });
+}
+
+Napi::Value WorldWrap::setVelocity(const Napi::CallbackInfo& info) {
+  uint32_t id = requireId(info[0], "body id");
+  Napi::Float64Array vw = requireFloat64Array(info[1], "velocities", 6);
+  return guarded(info.Env(), [&] {
+    world().setVelocity(id, vec3At(vw, 0), vec3At(vw, 3));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value WorldWrap::applyImpulse(const Napi::CallbackInfo& info) {
+  uint32_t id = requireId(info[0], "body id");
+  Napi::Float64Array impulse = requireFloat64Array(info[1], "impulse", 3);
+  bool hasPoint = info.Length() > 2 && !info[2].IsUndefined();
+  msd::Vec3 point;
+  if (hasPoint) point = vec3At(requireFloat64Array(info[2], "point", 3), 0);
+  return guarded(info.Env(), [&] {
+    world().applyImpulse(id, vec3At(impulse, 0), hasPoint ? &point : nullptr);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value WorldWrap::snapshot(const Napi::CallbackInfo& info) {
+  std::vector<uint8_t> bytes = world().snapshot();
+  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bytes.size());
+  std::memcpy(out.Data(), bytes.data(), bytes.size());
+  return out;
+}
+
+Napi::Value WorldWrap::restore(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(info.Env(), "snapshot must be a Uint8Array");
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return guarded(info.Env(), [&] {
+    world().restore(bytes.Data(), bytes.ByteLength());
+    return info.Env().Undefined();
+  });
+}
+
+// simulate(dt, steps, every, bodyIds: Uint32Array, buffers, firstFrame, recordFirst) → steps taken
+Napi::Value WorldWrap::simulate(const Napi::CallbackInfo& info) {
+  SimulateArgs args = readSimulateArgs(info);
+  return guarded(info.Env(), [&] {
+    msd::World& w = world();
+    if (args.recordFirst) msd::recordFrame(w, args.bodyIds, args.buffers, args.firstFrame++);
+    int64_t taken = msd::simulateSteps(w, args.dt, args.steps, args.every, args.bodyIds, args.buffers, args.firstFrame, nullptr);
+    return Napi::Number::New(info.Env(), static_cast<double>(taken));
+  });
+}
+
+Napi::Value WorldWrap::runAsync(const Napi::CallbackInfo& info) { return startAsyncWork(*this, info); }
+
+Napi::Value WorldWrap::cancelAsync(const Napi::CallbackInfo& info) {
+  cancel_.store(true);
+  return info.Env().Undefined();
+}
+
+Napi::Value WorldWrap::dispose(const Napi::CallbackInfo& info) {
+  if (busy_) throw Napi::Error::New(info.Env(), "engine is busy: an async step is running (await it first)");
+  world_.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace msdaddon

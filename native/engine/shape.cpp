@@ -1,0 +1,55 @@
+// Collision shapes in their centre-of-mass frame: hulls are re-centred on their centroid so that
+// bodies rotate about the origin of their own frame; spheres are centred there already.
+#include "shape.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "error.h"
+#include "validate.h"
+
+namespace msd {
+
+Shape makeHullShape(const std::vector<Vec3>& assetFramePoints) {
+  Shape shape;
+  shape.kind = ShapeKind::Hull;
+  shape.hull = buildHull(assetFramePoints);
+  shape.mass = computeMassProperties(shape.hull);
+  shape.localCenterOfMass = shape.mass.centroid;
+  translateHull(shape.hull, -shape.localCenterOfMass);
+  // The shape now lives in its centre-of-mass frame, where the centroid is the origin.
+  shape.mass.centroid = Vec3{};
+  double radiusSquared = 0;
+  for (const Vec3& v : shape.hull.vertices) radiusSquared = std::max(radiusSquared, lengthSquared(v));
+  shape.boundingRadius = std::sqrt(radiusSquared);
+  return shape;
+}
+
+Shape makeSphereShape(double radius) {
+  requirePositive(radius, "radius");
+  Shape shape;
+  shape.kind = ShapeKind::Sphere;
+  shape.radius = radius;
+  shape.mass = sphereMassProperties(radius);
+  shape.boundingRadius = radius;
+  return shape;
+}
+
+AABB computeAABB(const Shape& shape, const Transform& xf) {
+  if (shape.kind == ShapeKind::Sphere) {
+    const Vec3 r{shape.radius, shape.radius, shape.radius};
+    return {xf.p - r, xf.p + r};
+  }
+  // Exact box of the placed vertices, transformed exactly as apply() places them elsewhere.
+  const std::vector<Vec3>& vertices = shape.hull.vertices;
+  if (vertices.empty()) return {xf.p, xf.p};
+  Vec3 lower = apply(xf, vertices[0]), upper = lower;
+  for (size_t i = 1; i < vertices.size(); ++i) {
+    const Vec3 w = apply(xf, vertices[i]);
+    lower = minPerElement(lower, w);
+    upper = maxPerElement(upper, w);
+  }
+  return {lower, upper};
+}
+
+}  // namespace msd

@@ -1,0 +1,239 @@
+#include "solver.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace msd {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kNormalPasses = 4;
+
+// 1 / (mA + mB + n·(IA⁻¹(rA×n))×rA + n·(IB⁻¹(rB×n))×rB): the effective mass along `axis`.
+double effectiveMass(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB,
+                     const Vec3& axis) {
+  Vec3 rnA = cross(rA, axis), rnB = cross(rB, axis);
+  double k = a.invMass + b.invMass + dot(rnA, a.invInertia * rnA) + dot(rnB, b.invInertia * rnB);
+  return k > 0 ? 1.0 / k : 0.0;
+}
+
+Vec3 relativeVelocityAt(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB) {
+  return (b.v + cross(b.w, rB)) - (a.v + cross(a.w, rA));
+}
+
+void applyImpulse(SolverBody& a, SolverBody& b, const Vec3& rA, const Vec3& rB, const Vec3& p) {
+  a.v -= p * a.invMass;
+  a.w -= a.invInertia * cross(rA, p);
+  b.v += p * b.invMass;
+  b.w += b.invInertia * cross(rB, p);
+}
+
+void applyAngularImpulse(SolverBody& a, SolverBody& b, const Vec3& l) {
+  a.w -= a.invInertia * l;
+  b.w += b.invInertia * l;
+}
+
+}  // namespace
+
+Softness makeSoftness(double hertz, double dampingRatio, double h) {
+  if (hertz == 0.0) return {0.0, 1.0, 0.0};
+  double omega = 2.0 * kPi * hertz;
+  double a1 = 2.0 * dampingRatio + h * omega;
+  double a2 = h * omega * a1;
+  double a3 = 1.0 / (1.0 + a2);
+  return {omega / a1, a2 * a3, a3};
+}
+
+ContactSolver::ContactSolver(std::vector<SolverBody>& bodies, std::vector<ContactConstraint>& constraints,
+                             const SolverSettings& settings, double h)
+    : bodies_(bodies), constraints_(constraints), settings_(settings), h_(h), invH_(h > 0 ? 1.0 / h : 0.0) {
+  // Stiffness is capped at a quarter of the substep rate so the spring is always resolved in time.
+  double hertz = std::min(settings.contactHertz, 0.25 * invH_);
+  contactSoftness_ = makeSoftness(hertz, settings.contactDampingRatio, h);
+  // Contacts against static bodies only move one body, so they can afford twice the stiffness.
+  staticSoftness_ = makeSoftness(2.0 * hertz, settings.contactDampingRatio, h);
+}
+
+void ContactSolver::prepare() {
+  for (ContactConstraint& c : constraints_) {
+    const SolverBody& a = bodyOrStatic(c.a);
+    const SolverBody& b = bodyOrStatic(c.b);
+    const Contact& contact = *c.contact;
+    c.softness = (c.a < 0 || c.b < 0) ? staticSoftness_ : contactSoftness_;
+    Vec3 centerA, centerB;
+    for (int i = 0; i < c.pointCount; ++i) {
+      ConstraintPoint& p = c.points[i];
+      const ContactPoint& cp = contact.points[i];
+      p.normalImpulse = cp.normalImpulse;
+      p.maxNormalImpulse = 0;
+      p.normalMass = effectiveMass(a, b, p.rA, p.rB, c.normal);
+      p.baseSeparation = cp.mp.separation - dot(p.rB - p.rA, c.normal);
+      p.relativeVelocity = dot(c.normal, relativeVelocityAt(a, b, p.rA, p.rB));
+      centerA += p.rA;
+      centerB += p.rB;
+    }
+    double inv = 1.0 / c.pointCount;
+    c.frictionRA = centerA * inv;
+    c.frictionRB = centerB * inv;
+    c.tangentMass1 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent1);
+    c.tangentMass2 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent2);
+    double k = dot(c.normal, a.invInertia * c.normal) + dot(c.normal, b.invInertia * c.normal);
+    c.twistMass = k > 0 ? 1.0 / k : 0.0;
+    // Friction radius of the patch: 2/3 of the mean in-plane distance of the points from the
+    // centre (the exact factor for a uniformly loaded disc). Zero for a single point.
+    double meanDistance = 0;
+    for (int i = 0; i < c.pointCount; ++i) {
+      Vec3 d = c.points[i].rA - c.frictionRA;
+      meanDistance += length(d - c.normal * dot(d, c.normal));
+    }
+    c.twistRadius = (2.0 / 3.0) * meanDistance * inv;
+    c.tangentImpulse1 = contact.tangentImpulse1;
+    c.tangentImpulse2 = contact.tangentImpulse2;
+    c.twistImpulse = contact.twistImpulse;
+  }
+}
+
+void ContactSolver::warmStart() {
+  for (ContactConstraint& c : constraints_) {
+    SolverBody& a = bodyOrStatic(c.a);
+    SolverBody& b = bodyOrStatic(c.b);
+    for (int i = 0; i < c.pointCount; ++i) {
+      const ConstraintPoint& p = c.points[i];
+      applyImpulse(a, b, p.rA, p.rB, c.normal * p.normalImpulse);
+    }
+    applyImpulse(a, b, c.frictionRA, c.frictionRB, c.tangent1 * c.tangentImpulse1 + c.tangent2 * c.tangentImpulse2);
+    applyAngularImpulse(a, b, c.normal * c.twistImpulse);
+  }
+}
+
+void ContactSolver::solve(bool useBias) {
+  reverseOrder_ = !reverseOrder_;
+  for (ContactConstraint& c : constraints_) {
+    SolverBody& a = bodyOrStatic(c.a);
+    SolverBody& b = bodyOrStatic(c.b);
+    solveNormal(c, a, b, useBias);
+    solveFriction(c, a, b);
+  }
+}
+
+void ContactSolver::solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias) {
+  Vec3 dp = b.deltaPosition - a.deltaPosition;
+  // Alternate the point order between iterations (symmetric Gauss–Seidel), so the order-dependent
+  // error of one pass is undone by the next instead of accumulating into a spin.
+  // A face contact's points are strongly coupled through the bodies' rotation: a few local passes
+  // per iteration (cheap: the two bodies are already in cache) converge the manifold so a stack
+  // does not pick up a spin from the order its points were solved in.
+  int passes = c.pointCount > 1 ? kNormalPasses : 1;
+  for (int k = 0; k < c.pointCount * passes; ++k) {
+    bool reverse = reverseOrder_ != ((k / c.pointCount) % 2 == 1);
+    int i = reverse ? c.pointCount - 1 - (k % c.pointCount) : (k % c.pointCount);
+    ConstraintPoint& p = c.points[i];
+    // Current separation from how far the bodies moved since the manifold was computed.
+    Vec3 prA = rotate(a.deltaRotation, p.rA), prB = rotate(b.deltaRotation, p.rB);
+    double s = dot(dp + prB - prA, c.normal) + p.baseSeparation;
+
+    double bias = 0, massScale = 1, impulseScale = 0;
+    if (s > 0) {
+      bias = s * invH_;  // speculative: let the gap close within this substep, no further
+    } else if (useBias) {
+      bias = std::max(c.softness.biasRate * s, -settings_.contactPushMaxVelocity);
+      massScale = c.softness.massScale;
+      impulseScale = c.softness.impulseScale;
+    }
+    double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
+    double impulse = -p.normalMass * massScale * (vn + bias) - impulseScale * p.normalImpulse;
+    double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
+    impulse = newImpulse - p.normalImpulse;
+    p.normalImpulse = newImpulse;
+    p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
+    applyImpulse(a, b, p.rA, p.rB, c.normal * impulse);
+  }
+}
+
+void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b) {
+  double totalNormalImpulse = 0;
+  for (int i = 0; i < c.pointCount; ++i) totalNormalImpulse += c.points[i].normalImpulse;
+  double limit = c.friction * totalNormalImpulse;
+
+  Vec3 dv = relativeVelocityAt(a, b, c.frictionRA, c.frictionRB);
+  double old1 = c.tangentImpulse1, old2 = c.tangentImpulse2;
+  double new1 = old1 - c.tangentMass1 * dot(dv, c.tangent1);
+  double new2 = old2 - c.tangentMass2 * dot(dv, c.tangent2);
+  double magnitudeSq = new1 * new1 + new2 * new2;
+  if (magnitudeSq > limit * limit) {  // Coulomb's circular cone: |λt| ≤ μ Σλn
+    double scale = limit / std::sqrt(magnitudeSq);
+    new1 *= scale;
+    new2 *= scale;
+  }
+  c.tangentImpulse1 = new1;
+  c.tangentImpulse2 = new2;
+  applyImpulse(a, b, c.frictionRA, c.frictionRB, c.tangent1 * (new1 - old1) + c.tangent2 * (new2 - old2));
+
+  if (c.twistRadius > 0) {
+    double twistLimit = limit * c.twistRadius;
+    double spin = dot(b.w - a.w, c.normal);
+    double oldTwist = c.twistImpulse;
+    c.twistImpulse = std::clamp(oldTwist - c.twistMass * spin, -twistLimit, twistLimit);
+    applyAngularImpulse(a, b, c.normal * (c.twistImpulse - oldTwist));
+  }
+}
+
+void ContactSolver::applyRestitution() {
+  // Gauss–Seidel passes so multi-point manifolds (a face-down box) converge to v⁺ = −e v⁻ at every point.
+  for (int iteration = 0; iteration < settings_.restitutionIterations; ++iteration) {
+    double largestChange = 0;
+    for (ContactConstraint& c : constraints_) {
+      if (c.restitution == 0) continue;
+      SolverBody& a = bodyOrStatic(c.a);
+      SolverBody& b = bodyOrStatic(c.b);
+      for (int i = 0; i < c.pointCount; ++i) {
+        ConstraintPoint& p = c.points[i];
+        if (p.relativeVelocity > -settings_.restitutionThreshold || p.maxNormalImpulse == 0) continue;
+        double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
+        double impulse = -p.normalMass * (vn + c.restitution * p.relativeVelocity);
+        double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
+        impulse = newImpulse - p.normalImpulse;
+        p.normalImpulse = newImpulse;
+        p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
+        largestChange = std::max(largestChange, std::fabs(impulse) * (p.normalMass > 0 ? 1.0 / p.normalMass : 0.0));
+        applyImpulse(a, b, p.rA, p.rB, c.normal * impulse);
+      }
+    }
+    if (largestChange < 1e-9) break;
+  }
+}
+
+void ContactSolver::storeImpulses() {
+  for (ContactConstraint& c : constraints_) {
+    for (int i = 0; i < c.pointCount; ++i) {
+      ContactPoint& cp = c.contact->points[i];
+      const ConstraintPoint& p = c.points[i];
+      cp.normalImpulse = p.normalImpulse;
+      cp.maxNormalImpulse = p.maxNormalImpulse;
+      cp.relativeVelocity = p.relativeVelocity;
+    }
+    c.contact->tangentImpulse1 = c.tangentImpulse1;
+    c.contact->tangentImpulse2 = c.tangentImpulse2;
+    c.contact->twistImpulse = c.twistImpulse;
+  }
+}
+
+double ContactSolver::residual() const {
+  double worst = 0;
+  for (const ContactConstraint& c : constraints_) {
+    const SolverBody& a = c.a >= 0 ? bodies_[c.a] : static_;
+    const SolverBody& b = c.b >= 0 ? bodies_[c.b] : static_;
+    for (int i = 0; i < c.pointCount; ++i) {
+      const ConstraintPoint& p = c.points[i];
+      if (p.normalImpulse <= 0) continue;
+      double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
+      // Target after restitution: −e·v⁻ for bouncing points, 0 otherwise.
+      double target = (p.relativeVelocity < -settings_.restitutionThreshold) ? -c.restitution * p.relativeVelocity : 0.0;
+      worst = std::max(worst, std::fabs(vn - target) * (vn < target ? 1.0 : 0.0));
+    }
+  }
+  return worst;
+}
+
+}  // namespace msd

@@ -1,0 +1,4 @@
+export { Engine } from "./engine";
+export { AssetDatabase } from "./assets";
+export type { AssetRecord, CollisionKind } from "./assets";
+export * from "./types";

@@ -1,0 +1,2 @@
+// msd-lab: interactive rigid-body physics for notebooks, scripts and the browser.
+export * from "./engine";
