@@ -1,2 +1,3 @@
 // msd-lab: interactive rigid-body physics for notebooks, scripts and the browser.
 export * from "./engine";
+export * from "./server";

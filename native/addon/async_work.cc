@@ -1,5 +1,6 @@
 #include "async_work.h"
 
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -29,13 +30,15 @@ class AsyncWork : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
+      auto began = std::chrono::steady_clock::now();
       switch (kind_) {
         case WorkKind::Step:
           world_.advanceBy(dt, static_cast<int>(steps));
-          result_ = static_cast<double>(steps);
+          result_ = secondsSince(began);
           break;
         case WorkKind::AdvanceTo:
           world_.advanceTo(target);
+          result_ = secondsSince(began);
           break;
         case WorkKind::Simulate: {
           if (simulate.recordFirst) msd::recordFrame(world_, simulate.bodyIds, simulate.buffers, simulate.firstFrame++);
@@ -60,6 +63,10 @@ class AsyncWork : public Napi::AsyncWorker {
   }
 
  private:
+  static double secondsSince(std::chrono::steady_clock::time_point began) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  }
+
   WorldWrap& wrap_;
   msd::World& world_;  // owned by wrap_, which cannot dispose it while busy
   WorkKind kind_;

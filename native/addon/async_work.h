@@ -27,7 +27,8 @@ struct SimulateArgs {
 // starting at argument `first`, and checks every buffer is large enough for the frames requested.
 SimulateArgs readSimulateArgs(const Napi::CallbackInfo& info, size_t first = 0);
 
-// runAsync("step", dt, steps) | runAsync("advanceTo", t) | runAsync("simulate", ...SimulateArgs) → Promise<number>
+// runAsync("step", dt, steps) | runAsync("advanceTo", t) → Promise<seconds of computation>;
+// runAsync("simulate", ...SimulateArgs) → Promise<steps taken>
 Napi::Value startAsyncWork(WorldWrap& wrap, const Napi::CallbackInfo& info);
 
 }  // namespace msdaddon

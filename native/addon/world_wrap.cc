@@ -235,7 +235,7 @@ Napi::Value WorldWrap::contacts(const Napi::CallbackInfo& info) {
     for (int i = 0; i < c.pointCount; ++i) {
       const msd::ContactPoint& p = c.points[i];
       if (p.mp.separation > touching) continue;
-      packed.insert(packed.end(), {p.mp.point.x, p.mp.point.y, p.mp.point.z, -p.mp.separation, p.normalImpulse});
+      packed.insert(packed.end(), {p.mp.point.x, p.mp.point.y, p.mp.point.z, -p.mp.separation, p.stepNormalImpulse});
     }
   }
   Napi::Float64Array out = newFloat64Array(info.Env(), packed.size());

@@ -1,6 +1,6 @@
 // Contact polygons for face contacts: Sutherland–Hodgman clipping that remembers which features
 // produced each vertex (for stable contact ids), and reduction of a polygon to at most 4 points.
-// Private to the narrowphase (collide_hulls.cpp).
+// Private to the narrowphase (collide_hulls.cpp) and its tests.
 #pragma once
 
 #include <cstdint>

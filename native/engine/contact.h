@@ -11,7 +11,8 @@ namespace msd {
 
 struct ContactPoint {
   ManifoldPoint mp;
-  double normalImpulse = 0;     // accumulated over the step, N·s
+  double normalImpulse = 0;     // accumulated impulse of the last substep (warm-starts the next step), N·s
+  double stepNormalImpulse = 0; // total normal impulse over the whole last step (reported), N·s
   double maxNormalImpulse = 0;  // largest single normal impulse applied this step (restitution gate)
   double relativeVelocity = 0;  // normal relative velocity at the start of the step (restitution)
 };

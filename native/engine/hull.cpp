@@ -593,6 +593,40 @@ class QuickHull {
 // ---------------------------------------------------------------------------------------------
 // Stage 2: merge coplanar triangles into convex polygons
 
+// Convex within the tolerance: every vertex lies inside (left of) the line of every edge, less the
+// tolerance. Checking against whole edge lines, not just each vertex against its neighbours,
+// catches the slightly reflex corners next to very short edges that a local test lets through.
+// Along a convex loop the distance from an edge's line first grows then shrinks, so from each edge
+// we only walk outwards while vertices are still near its line: linear for typical loops.
+bool isConvexLoop(const std::vector<uint32_t>& loop, const std::vector<Vec3>& points, double tolerance) {
+  const Vec3 normal = normalizeOr(polygonAreaVector(loop, points), Vec3{});
+  if (!(lengthSquared(normal) > 0.0)) return false;
+  const size_t m = loop.size();
+  for (size_t i = 0; i < m; ++i) {
+    const Vec3& a = points[loop[i]];
+    const Vec3 inward = cross(normal, points[loop[(i + 1) % m]] - a);  // left of the edge
+    const double len = length(inward);
+    if (!(len > 0.0)) return false;
+    const double slack = tolerance * len;
+    // 0: still near the line, keep walking; 1: clearly inside, stop; -1: outside, not convex.
+    auto classify = [&](size_t k) {
+      const double d = dot(points[loop[k % m]] - a, inward);
+      return d < -slack ? -1 : (d > slack ? 1 : 0);
+    };
+    for (size_t step = 2; step < m; ++step) {  // forwards from the edge's end
+      const int c = classify(i + step);
+      if (c < 0) return false;
+      if (c > 0) break;
+    }
+    for (size_t step = 1; step + 1 < m; ++step) {  // backwards from the edge's start
+      const int c = classify(i + m - step);
+      if (c < 0) return false;
+      if (c > 0) break;
+    }
+  }
+  return true;
+}
+
 class FaceMerger {
  public:
   FaceMerger(const TriangleMesh& mesh, const std::vector<Vec3>& points, double tolerance)
@@ -688,45 +722,7 @@ class FaceMerger {
       simple = v == starts_[0] && loop.size() == starts_.size();
     }
     for (uint32_t s : starts_) boundaryNext_[s] = kNone;
-    return simple && loop.size() >= 3 && isConvex(loop);
-  }
-
-  // Convex within the tolerance: every vertex lies inside (left of) the line of every edge, less the
-  // tolerance. Checking against whole edge lines, not just each vertex against its neighbours,
-  // catches the slightly reflex corners next to very short edges that a local test lets through.
-  // Along a convex loop the distance from an edge's line first grows then shrinks, so from each
-  // edge we only walk outwards while vertices are still near its line: linear for typical loops.
-  bool isConvex(const std::vector<uint32_t>& loop) const {
-    const Vec3 normal = newellNormal(loop);
-    if (!(lengthSquared(normal) > 0.0)) return false;
-    const size_t m = loop.size();
-    for (size_t i = 0; i < m; ++i) {
-      const Vec3& a = points_[loop[i]];
-      const Vec3 inward = cross(normal, points_[loop[(i + 1) % m]] - a);  // left of the edge
-      const double len = length(inward);
-      if (!(len > 0.0)) return false;
-      const double slack = tolerance_ * len;
-      // 0: still near the line, keep walking; 1: clearly inside, stop; -1: outside, not convex.
-      auto classify = [&](size_t k) {
-        const double d = dot(points_[loop[k % m]] - a, inward);
-        return d < -slack ? -1 : (d > slack ? 1 : 0);
-      };
-      for (size_t step = 2; step < m; ++step) {  // forwards from the edge's end
-        const int c = classify(i + step);
-        if (c < 0) return false;
-        if (c > 0) break;
-      }
-      for (size_t step = 1; step + 1 < m; ++step) {  // backwards from the edge's start
-        const int c = classify(i + m - step);
-        if (c < 0) return false;
-        if (c > 0) break;
-      }
-    }
-    return true;
-  }
-
-  Vec3 newellNormal(const std::vector<uint32_t>& loop) const {
-    return normalizeOr(polygonAreaVector(loop, points_), Vec3{});
+    return simple && loop.size() >= 3 && isConvexLoop(loop, points_, tolerance_);
   }
 
   const TriangleMesh& mesh_;
@@ -753,7 +749,8 @@ double distanceToLine(const Vec3& p, const Vec3& a, const Vec3& b) {
 
 // A vertex shared by only two faces lies on the edge between them (e.g. an edge midpoint of a cube
 // given as a grid): it is no corner, so it leaves both faces when it is within the tolerance of the
-// line through its neighbours.
+// line through its neighbours and both faces stay convex without it (on a needle-thin face a short
+// edge's direction matters far away, so nearness to the line alone is not enough).
 void removeMidEdgeVertices(std::vector<std::vector<uint32_t>>& polygons, const std::vector<Vec3>& points,
                            double tolerance) {
   std::vector<uint32_t> faceCount(points.size(), 0);
@@ -764,10 +761,11 @@ void removeMidEdgeVertices(std::vector<std::vector<uint32_t>>& polygons, const s
       ++faceCount[v];
     }
   }
+  std::vector<uint32_t> a, b;
   for (uint32_t v = 0; v < points.size(); ++v) {
     if (faceCount[v] != 2) continue;
-    std::vector<uint32_t>& a = polygons[faces[v][0]];
-    std::vector<uint32_t>& b = polygons[faces[v][1]];
+    a = polygons[faces[v][0]];
+    b = polygons[faces[v][1]];
     if (a.size() <= 3 || b.size() <= 3) continue;
     const size_t ia = positionIn(a, v), ib = positionIn(b, v);
     const uint32_t prev = a[(ia + a.size() - 1) % a.size()], next = a[(ia + 1) % a.size()];
@@ -776,20 +774,26 @@ void removeMidEdgeVertices(std::vector<std::vector<uint32_t>>& polygons, const s
     if (distanceToLine(points[v], points[prev], points[next]) > tolerance) continue;
     a.erase(a.begin() + static_cast<std::ptrdiff_t>(ia));
     b.erase(b.begin() + static_cast<std::ptrdiff_t>(ib));
+    if (!isConvexLoop(a, points, tolerance) || !isConvexLoop(b, points, tolerance)) continue;
+    polygons[faces[v][0]].swap(a);
+    polygons[faces[v][1]].swap(b);
   }
 }
 
-HullFace makeFace(const std::vector<uint32_t>& polygon, const std::vector<Vec3>& vertices) {
+// `polygon` indexes `scaled` (where the normal is computed, safe from overflow and underflow);
+// `renumbered` is the same loop in Hull numbering, `vertices` the original coordinates.
+HullFace makeFace(const std::vector<uint32_t>& polygon, const std::vector<Vec3>& scaled,
+                  std::vector<uint32_t> renumbered, const std::vector<Vec3>& vertices) {
   HullFace face;
-  face.vertices = polygon;
+  face.vertices = std::move(renumbered);
   // Newell's normal: area-weighted, so slightly non-planar polygons get their best-fit direction.
-  const Vec3 n = polygonAreaVector(polygon, vertices);
+  const Vec3 n = polygonAreaVector(polygon, scaled);
   const double len = length(n);
   if (!(len > 0.0) || !std::isfinite(len)) internalError("face has no area");
   face.normal = n * (1.0 / len);
   // The outermost vertex defines the plane, so every vertex of the face is on or below it.
   face.offset = -INFINITY;
-  for (uint32_t v : polygon) face.offset = std::max(face.offset, dot(face.normal, vertices[v]));
+  for (uint32_t v : face.vertices) face.offset = std::max(face.offset, dot(face.normal, vertices[v]));
   return face;
 }
 
@@ -844,8 +848,9 @@ void buildEdges(Hull& hull) {
   for (auto& list : hull.vertexNeighbors) std::sort(list.begin(), list.end());
 }
 
-// Renumbers the used points (in input order) and fills the Hull from the original coordinates.
-Hull assemble(const std::vector<std::vector<uint32_t>>& polygons, const std::vector<Vec3>& points) {
+// Renumbers the used points (in input order) and fills the Hull with the original coordinates.
+Hull assemble(const std::vector<std::vector<uint32_t>>& polygons, const std::vector<Vec3>& scaled,
+              const std::vector<Vec3>& points) {
   std::vector<uint32_t> remap(points.size(), kNone);
   for (const auto& poly : polygons) {
     for (uint32_t v : poly) remap[v] = 0;
@@ -860,7 +865,7 @@ Hull assemble(const std::vector<std::vector<uint32_t>>& polygons, const std::vec
     std::vector<uint32_t> renumbered;
     renumbered.reserve(poly.size());
     for (uint32_t v : poly) renumbered.push_back(remap[v]);
-    hull.faces.push_back(makeFace(renumbered, hull.vertices));
+    hull.faces.push_back(makeFace(poly, scaled, std::move(renumbered), hull.vertices));
   }
   buildEdges(hull);
   const long euler = static_cast<long>(hull.vertices.size()) - static_cast<long>(hull.edges.size()) +
@@ -912,7 +917,7 @@ Hull buildHull(const std::vector<Vec3>& points, const HullOptions& options) {
   // A hull thinner than the tolerance merges into two faces (top and bottom): flat after all.
   if (polygons.size() < 4) throwDegenerate(points, "points are coplanar within tolerance (volume is zero)");
   removeMidEdgeVertices(polygons, scaled, tolerance);
-  return assemble(polygons, points);
+  return assemble(polygons, scaled, points);
 }
 
 uint32_t Hull::support(const Vec3& direction) const {

@@ -188,7 +188,7 @@ void writeContact(Writer& w, const Contact& c) {
   for (int i = 0; i < c.pointCount; ++i) {
     const ContactPoint& p = c.points[i];
     w.put(p.mp.point); w.put(p.mp.separation); w.put(p.mp.id);
-    w.put(p.normalImpulse); w.put(p.maxNormalImpulse); w.put(p.relativeVelocity);
+    w.put(p.normalImpulse); w.put(p.stepNormalImpulse); w.put(p.maxNormalImpulse); w.put(p.relativeVelocity);
   }
 }
 
@@ -204,7 +204,7 @@ Contact readContact(Reader& r) {
   for (int i = 0; i < count; ++i) {
     ContactPoint& p = c.points[i];
     p.mp.point = r.vec3(); p.mp.separation = r.get<double>(); p.mp.id = r.get<uint32_t>();
-    p.normalImpulse = r.get<double>(); p.maxNormalImpulse = r.get<double>(); p.relativeVelocity = r.get<double>();
+    p.normalImpulse = r.get<double>(); p.stepNormalImpulse = r.get<double>(); p.maxNormalImpulse = r.get<double>(); p.relativeVelocity = r.get<double>();
   }
   return c;
 }

@@ -67,6 +67,7 @@ void ContactSolver::prepare() {
       const ContactPoint& cp = contact.points[i];
       p.normalImpulse = cp.normalImpulse;
       p.maxNormalImpulse = 0;
+      p.stepImpulse = 0;
       p.normalMass = effectiveMass(a, b, p.rA, p.rB, c.normal);
       p.baseSeparation = cp.mp.separation - dot(p.rB - p.rA, c.normal);
       p.relativeVelocity = dot(c.normal, relativeVelocityAt(a, b, p.rA, p.rB));
@@ -179,6 +180,12 @@ void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBod
   }
 }
 
+void ContactSolver::accumulateSubstepImpulses() {
+  for (ContactConstraint& c : constraints_) {
+    for (int i = 0; i < c.pointCount; ++i) c.points[i].stepImpulse += c.points[i].normalImpulse;
+  }
+}
+
 void ContactSolver::applyRestitution() {
   // Gauss–Seidel passes so multi-point manifolds (a face-down box) converge to v⁺ = −e v⁻ at every point.
   for (int iteration = 0; iteration < settings_.restitutionIterations; ++iteration) {
@@ -195,6 +202,7 @@ void ContactSolver::applyRestitution() {
         double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
         impulse = newImpulse - p.normalImpulse;
         p.normalImpulse = newImpulse;
+        p.stepImpulse += impulse;
         p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
         largestChange = std::max(largestChange, std::fabs(impulse) * (p.normalMass > 0 ? 1.0 / p.normalMass : 0.0));
         applyImpulse(a, b, p.rA, p.rB, c.normal * impulse);
@@ -210,6 +218,7 @@ void ContactSolver::storeImpulses() {
       ContactPoint& cp = c.contact->points[i];
       const ConstraintPoint& p = c.points[i];
       cp.normalImpulse = p.normalImpulse;
+      cp.stepNormalImpulse = p.stepImpulse;
       cp.maxNormalImpulse = p.maxNormalImpulse;
       cp.relativeVelocity = p.relativeVelocity;
     }

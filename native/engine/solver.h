@@ -34,6 +34,7 @@ struct ConstraintPoint {
   double normalMass = 0;
   double relativeVelocity = 0;
   double normalImpulse = 0, maxNormalImpulse = 0;
+  double stepImpulse = 0;      // sum over the substeps (and restitution) of the impulse applied
 };
 
 // Non-penetration per point; Coulomb friction per manifold at the patch centre: a 2D tangent
@@ -70,6 +71,8 @@ class ContactSolver {
   void prepare();
   void warmStart();
   void solve(bool useBias);
+  // Adds each point's substep impulse to its step total; call once at the end of every substep.
+  void accumulateSubstepImpulses();
   void applyRestitution();
   void storeImpulses();
   // Largest approach velocity left at contacts that carry load (a residual for diagnostics), m/s.

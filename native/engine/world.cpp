@@ -318,6 +318,7 @@ void World::solve(double dt) {
     solver.solve(true);
     integratePositions(sb, awake, inContact, h);
     solver.solve(false);
+    solver.accumulateSubstepImpulses();
   }
   solver.applyRestitution();
   solver.storeImpulses();

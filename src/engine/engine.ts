@@ -43,6 +43,7 @@ export class Engine {
   readonly maxStep: number;
   private nativeWorld: NativeWorld | undefined;
   private readonly assets: AssetDatabase;
+  private readonly ownsAssets: boolean;
   private readonly sessionAssets = new Map<string, AssetRecord>();
   private readonly shapeOfAsset = new Map<number, number>();
   private bodyMeta = new Map<number, BodyMeta>();
@@ -58,7 +59,13 @@ export class Engine {
     if (!Number.isInteger(substeps) || substeps < 1 || substeps > 64) throw new Error(`substeps must be an integer in [1, 64] (got ${substeps})`);
     const addon = loadAddon();
     this.nativeWorld = new addon.NativeWorld({ gravity, maxStep: this.maxStep, substeps, sleep: opts.sleep ?? true });
-    this.assets = opts.assetsDb === undefined ? AssetDatabase.openDefault() : AssetDatabase.open(opts.assetsDb);
+    if (opts.assetsDb instanceof AssetDatabase) {
+      this.assets = opts.assetsDb;
+      this.ownsAssets = false;
+    } else {
+      this.assets = opts.assetsDb === undefined ? AssetDatabase.openDefault() : AssetDatabase.open(String(opts.assetsDb));
+      this.ownsAssets = true;
+    }
   }
 
   // Assets -------------------------------------------------------------------------------------
@@ -111,17 +118,14 @@ export class Engine {
     return this.addConvexAsset(name, geometry.vertices, options);
   }
 
-  /** The asset's collision vertices relative to its centre of mass, as [x, y, z]; [] for an unknown id. */
+  /**
+   * The asset's surface as the seed's flat vertex list: a triangle list ([x, y, z] per vertex, every
+   * 3 vertices one counter-clockwise triangle) relative to the centre of mass; [] for an unknown id.
+   */
   getCollisionVertices(assetId: number): Vec3[] {
-    const record = this.findAsset(assetId);
-    if (!record) return [];
-    const offset = this.centerOfMass(record);
-    const source = record.collision === "hull" ? record.hullVertices : record.meshPositions;
-    const out: Vec3[] = [];
-    for (let i = 0; i + 2 < source.length; i += 3) {
-      out.push([source[i] - offset[0], source[i + 1] - offset[1], source[i + 2] - offset[2]]);
-    }
-    return out;
+    if (!this.findAsset(assetId)) return [];
+    const { positions, indices } = this.getAssetMesh(assetId);
+    return Array.from(indices, (i): Vec3 => [positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]]);
   }
 
   /** The asset's render mesh, relative to its centre of mass (so body pose ∘ mesh draws the body). */
@@ -144,12 +148,8 @@ export class Engine {
    * catalogue asset but `plane`); `orientation` is [pitch, roll, yaw] in radians.
    */
   spawnInertialObject(asset: string, position: Vec3Input, orientation: Vec3Input = [0, 0, 0], options: InertialOptions = {}): SpawnResult {
-    const params = new Float64Array(15);
-    params.set(vec3(position, "position"), 0);
-    params.set(vec3(orientation, "orientation"), 3);
+    const params = spawnParams(position, orientation, options);
     params[6] = numberOption(options.mass, "mass", DEFAULT_MASS);
-    params[7] = numberOption(options.restitution, "restitution", DEFAULT_RESTITUTION);
-    params[8] = numberOption(options.friction, "friction", DEFAULT_FRICTION);
     if (options.velocity !== undefined) params.set(vec3(options.velocity, "velocity"), 9);
     if (options.angularVelocity !== undefined) params.set(vec3(options.angularVelocity, "angularVelocity"), 12);
     return this.spawn(asset, false, params);
@@ -157,12 +157,7 @@ export class Engine {
 
   /** Spawns a static body (never moves) with its own restitution and friction (default 0.5 / 0.5). */
   spawnEnvironmentObject(asset: string, position: Vec3Input, orientation: Vec3Input = [0, 0, 0], options: EnvironmentOptions = {}): SpawnResult {
-    const params = new Float64Array(15);
-    params.set(vec3(position, "position"), 0);
-    params.set(vec3(orientation, "orientation"), 3);
-    params[7] = numberOption(options.restitution, "restitution", DEFAULT_RESTITUTION);
-    params[8] = numberOption(options.friction, "friction", DEFAULT_FRICTION);
-    return this.spawn(asset, true, params);
+    return this.spawn(asset, true, spawnParams(position, orientation, options));
   }
 
   removeBody(id: number): void {
@@ -216,16 +211,19 @@ export class Engine {
     this.world().step(seconds / steps, steps);
   }
 
-  /** `steps` steps of `dt` seconds on a worker thread; the event loop stays free meanwhile. */
-  stepAsync(dt: number = this.maxStep, steps = 1): Promise<void> {
+  /**
+   * `steps` steps of `dt` seconds on a worker thread; the event loop stays free meanwhile.
+   * Resolves with the seconds of computation the steps took.
+   */
+  async stepAsync(dt: number = this.maxStep, steps = 1): Promise<number> {
     const seconds = requirePositiveFinite(dt, "dt");
     requireInteger(steps, "steps", 0);
-    return this.track(this.world().runAsync("step", seconds, steps)).then(() => undefined);
+    return this.track(this.world().runAsync("step", seconds, steps));
   }
 
-  /** `update(tMs)` on a worker thread. */
-  updateAsync(tMs: number): Promise<void> {
-    return this.track(this.world().runAsync("advanceTo", this.checkUpdateTime(tMs))).then(() => undefined);
+  /** `update(tMs)` on a worker thread. Resolves with the seconds of computation it took. */
+  async updateAsync(tMs: number): Promise<number> {
+    return this.track(this.world().runAsync("advanceTo", this.checkUpdateTime(tMs)));
   }
 
   // State --------------------------------------------------------------------------------------
@@ -247,6 +245,14 @@ export class Engine {
   /** All bodies packed: STATE_STRIDE (14) doubles each — id, position, orientation wxyz, velocity, ω. */
   stateArray(): Float64Array {
     return this.world().stateArray();
+  }
+
+  /**
+   * Touching contacts of the last step, packed for speed: per contact `bodyA, bodyB, nx, ny, nz,
+   * count`, then per point `x, y, z, depth, normalImpulse` (see getContacts for the meaning).
+   */
+  contactsArray(): Float64Array {
+    return this.world().contacts();
   }
 
   /** Touching contacts of the last step. */
@@ -340,7 +346,7 @@ export class Engine {
     }
     this.nativeWorld.dispose();
     this.nativeWorld = undefined;
-    this.assets.close();
+    if (this.ownsAssets) this.assets.close();
   }
 
   get disposed(): boolean {
@@ -470,6 +476,16 @@ export class Engine {
     };
     return { dt, steps, every, ids, buffers, trajectory: { bodyIds: Int32Array.from(ids), frames, ...buffers } };
   }
+}
+
+/** The native spawn parameters: origin, Euler angles, mass (filled by the caller), restitution, friction, v, ω. */
+function spawnParams(position: Vec3Input, orientation: Vec3Input, material: EnvironmentOptions): Float64Array {
+  const params = new Float64Array(15);
+  params.set(vec3(position, "position"), 0);
+  params.set(vec3(orientation, "orientation"), 3);
+  params[7] = numberOption(material.restitution, "restitution", DEFAULT_RESTITUTION);
+  params[8] = numberOption(material.friction, "friction", DEFAULT_FRICTION);
+  return params;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

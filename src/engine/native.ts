@@ -59,8 +59,10 @@ export interface NativeWorld {
   restore(bytes: Uint8Array): void;
   simulate(dt: number, steps: number, every: number, bodyIds: Uint32Array, buffers: NativeTrajectoryBuffers,
     firstFrame: number, recordFirst: boolean): number;
+  /** Resolves with the seconds of computation the work took on the worker thread. */
   runAsync(kind: "step", dt: number, steps: number): Promise<number>;
   runAsync(kind: "advanceTo", seconds: number): Promise<number>;
+  /** Resolves with the number of steps taken (fewer when cancelled). */
   runAsync(kind: "simulate", dt: number, steps: number, every: number, bodyIds: Uint32Array,
     buffers: NativeTrajectoryBuffers, firstFrame: number, recordFirst: boolean): Promise<number>;
   cancelAsync(): void;

@@ -2,14 +2,23 @@
 // Vectors are accepted as plain number arrays (checked at run time: exactly 3 finite numbers),
 // so `const p = [0, 0, 5]; engine.spawnInertialObject("cube", p)` type-checks in a notebook.
 
+/** An open assets database (see `AssetDatabase`); typed structurally so this file stays dependency-free. */
+export interface SharedAssetDatabase {
+  readonly path: string;
+  list(): AssetSummary[];
+}
+
 /** A 3-vector given by the caller: `[x, y, z]`. */
 export type Vec3Input = readonly number[];
 /** A 3-vector returned by the engine. */
 export type Vec3 = [number, number, number];
 
 export interface EngineOptions {
-  /** Path to an assets database. Default: the embedded catalogue database (created on first use). */
-  assetsDb?: string;
+  /**
+   * Path to an assets database, or an open `AssetDatabase` to share (it stays open when the
+   * engine is disposed). Default: the embedded catalogue database (created on first use).
+   */
+  assetsDb?: string | SharedAssetDatabase;
   /** Gravity in m/s². Default `[0, 0, -9.81]`. */
   gravity?: Vec3Input;
   /** Longest step in seconds: `update`/`step` split longer intervals into equal steps. Default 1/60. */
