@@ -135,7 +135,16 @@ describe("stop and pacing", () => {
     }
     const lastLag = t[t.length - 1] - t[0] - (n - 1) * 16;
     console.log(`3 s run: elapsed_s ${run.complete!.elapsed_s}, last frame ${lastLag.toFixed(1)} ms behind schedule, earliest frame ${earliest.toFixed(2)} ms vs schedule (k = ${worstK})`);
-    for (let k = 1; k < t.length; k++) expect(t[k] - t[0], `frame ${k} arrived too early`).toBeGreaterThanOrEqual(k * 16 - 5);
+    // Arrival times carry the jitter of this process's event loop (shared with the server and, in
+    // the full suite, with busy workers on 2 cores), so a late frame 0 makes frame 1 look early.
+    // What must hold is the pace: any 25 consecutive frames span at least 25 timesteps, less 20 ms
+    // of jitter (a server running ahead of real time would deliver them in a few ms).
+    for (let k = 0; k + 25 < t.length; k++) {
+      expect(t[k + 25] - t[k], `frames ${k}..${k + 25} arrived faster than real time`).toBeGreaterThanOrEqual(25 * 16 - 20);
+    }
+    // And over the whole run the schedule never gets ahead: the last frame is at least (n − 1)·16 ms
+    // after the first, less the same jitter.
+    expect(t[t.length - 1] - t[0]).toBeGreaterThanOrEqual((n - 1) * 16 - 20);
     expect(run.complete!.elapsed_s).toBeGreaterThanOrEqual(3.0);
     expect(run.complete!.elapsed_s).toBeLessThan(3.3);
   }, 20000);

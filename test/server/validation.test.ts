@@ -294,6 +294,8 @@ describe("the server survives all of it", () => {
 
   it("the parallel session streamed throughout and completes normally on stop", async () => {
     expect(background.isOpen).toBe(true);
+    // Let it stream a little longer whatever the speed of the tests above (≥ 18 more frames at 62.5 fps).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     background.send({ type: "stop" });
     const run = await background.collect(5000, true);
     const frames = background.messages.filter((m) => m.type === "frame");
