@@ -51,6 +51,7 @@ Napi::Function WorldWrap::define(Napi::Env env) {
                          InstanceMethod<&WorldWrap::advanceTo>("advanceTo"),
                          InstanceMethod<&WorldWrap::time>("time"),
                          InstanceMethod<&WorldWrap::stateArray>("stateArray"),
+                         InstanceMethod<&WorldWrap::bodyState>("bodyState"),
                          InstanceMethod<&WorldWrap::contacts>("contacts"),
                          InstanceMethod<&WorldWrap::solverStats>("solverStats"),
                          InstanceMethod<&WorldWrap::energy>("energy"),
@@ -220,6 +221,17 @@ Napi::Value WorldWrap::stateArray(const Napi::CallbackInfo& info) {
     }
   }
   return out;
+}
+
+// One body's 14-double record (the stateArray layout), without copying every other body.
+Napi::Value WorldWrap::bodyState(const Napi::CallbackInfo& info) {
+  uint32_t id = requireId(info[0], "body id");
+  return guarded(info.Env(), [&] {
+    const msd::Body& b = world().body(id);
+    Napi::Float64Array out = newFloat64Array(info.Env(), kStateStride);
+    writeState(b, out.Data());
+    return out;
+  });
 }
 
 // Touching contacts packed as: bodyA, bodyB, nx, ny, nz, count, then per point px, py, pz, depth, normalImpulse.

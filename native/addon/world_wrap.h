@@ -34,6 +34,7 @@ class WorldWrap : public Napi::ObjectWrap<WorldWrap> {
   Napi::Value advanceTo(const Napi::CallbackInfo& info);
   Napi::Value time(const Napi::CallbackInfo& info);
   Napi::Value stateArray(const Napi::CallbackInfo& info);
+  Napi::Value bodyState(const Napi::CallbackInfo& info);
   Napi::Value contacts(const Napi::CallbackInfo& info);
   Napi::Value solverStats(const Napi::CallbackInfo& info);
   Napi::Value energy(const Napi::CallbackInfo& info);

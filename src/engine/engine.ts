@@ -171,7 +171,7 @@ export class Engine {
     vw.set(vec3(velocity, "velocity"), 0);
     const bodyId = this.checkBodyId(id);
     if (angularVelocity !== undefined) vw.set(vec3(angularVelocity, "angularVelocity"), 3);
-    else vw.set(this.world().stateArray().subarray(this.stateIndex(bodyId) * STATE_STRIDE + 11, this.stateIndex(bodyId) * STATE_STRIDE + 14), 3);
+    else vw.set(this.world().bodyState(bodyId).subarray(11, 14), 3);
     this.world().setVelocity(bodyId, vw);
   }
 
@@ -239,7 +239,7 @@ export class Engine {
 
   getBodyState(id: number): BodyState {
     const bodyId = this.checkBodyId(id);
-    return this.bodyStateAt(this.world().stateArray(), this.stateIndex(bodyId) * STATE_STRIDE);
+    return this.bodyStateAt(this.world().bodyState(bodyId), 0);
   }
 
   /** All bodies packed: STATE_STRIDE (14) doubles each — id, position, orientation wxyz, velocity, ω. */
@@ -413,13 +413,6 @@ export class Engine {
   private checkBodyId(id: number): number {
     if (typeof id !== "number" || !this.bodyMeta.has(id)) throw new Error(`unknown body id ${String(id)}`);
     return id;
-  }
-
-  private stateIndex(id: number): number {
-    const ids = this.world().bodyIds();
-    const index = ids.indexOf(id);
-    if (index < 0) throw new Error(`unknown body id ${id}`);
-    return index;
   }
 
   private checkUpdateTime(tMs: number): number {

@@ -50,6 +50,8 @@ export interface NativeWorld {
   advanceTo(seconds: number): void;
   time(): number;
   stateArray(out?: Float64Array): Float64Array;
+  /** One body's record in the stateArray layout. */
+  bodyState(id: number): Float64Array;
   contacts(): Float64Array;
   solverStats(): Float64Array;
   energy(bodyId?: number): Float64Array;
