@@ -1,6 +1,6 @@
 // The server half of bench/streaming.ts: runs the live server and reports event-loop delay and
 // CPU use over IPC ("start", "reset", "stats").
-import { monitorEventLoopDelay } from "perf_hooks";
+import { monitorEventLoopDelay, performance } from "perf_hooks";
 import { startServer } from "../src/server";
 
 async function main(): Promise<void> {
@@ -9,12 +9,14 @@ async function main(): Promise<void> {
   lag.enable();
   let cpuStart = process.cpuUsage();
   let wallStart = process.hrtime.bigint();
+  let eluStart = performance.eventLoopUtilization();
   process.on("message", (kind) => {
     if (kind === "start") process.send!({ url: server.url });
     if (kind === "reset") {
       lag.reset();
       cpuStart = process.cpuUsage();
       wallStart = process.hrtime.bigint();
+      eluStart = performance.eventLoopUtilization();
       process.send!({ ok: true });
     }
     if (kind === "stats") {
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
         lagP99Ms: lag.percentile(99) / 1e6,
         lagMaxMs: lag.max / 1e6,
         cpuPercent: (100 * (cpu.user + cpu.system)) / wallUs,
+        eventLoopBusyPercent: 100 * performance.eventLoopUtilization(eluStart).utilization,
       });
     }
   });

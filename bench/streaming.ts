@@ -18,6 +18,7 @@ interface ServerStats {
   lagP99Ms: number;
   lagMaxMs: number;
   cpuPercent: number;
+  eventLoopBusyPercent: number;
 }
 
 const TIMESTEP_MS = 16;
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const { url } = (await request(child, "start")) as { url: string };
   const objects = pileScene(bodies);
   console.log(`streaming: ${bodies} cubes per session, ${TIMESTEP_MS} ms frames, ${seconds} s runs`);
-  console.log("sessions | frames/s per session (min / median) | real-time factor (min) | server lag p50 / p99 / max (ms) | server CPU");
+  console.log("sessions | frames/s per session (min / median) | real-time factor (min) | server lag p50 / p99 / max (ms) | server CPU | event loop busy");
   const rows: object[] = [];
   for (const n of counts) {
     // Server stats cover streaming only: they are reset once every session has its first frame
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     };
     rows.push(row);
     console.log(
-      `${String(n).padStart(8)} | ${row.fpsMin.toFixed(1).padStart(6)} / ${row.fpsMedian.toFixed(1).padStart(6)}${" ".repeat(22)} | ${(100 * row.realTimeMin).toFixed(1).padStart(6)} %${" ".repeat(14)} | ${stats.lagP50Ms.toFixed(1)} / ${stats.lagP99Ms.toFixed(1)} / ${stats.lagMaxMs.toFixed(1)} | ${stats.cpuPercent.toFixed(0)} %`,
+      `${String(n).padStart(8)} | ${row.fpsMin.toFixed(1).padStart(6)} / ${row.fpsMedian.toFixed(1).padStart(6)}${" ".repeat(22)} | ${(100 * row.realTimeMin).toFixed(1).padStart(6)} %${" ".repeat(14)} | ${stats.lagP50Ms.toFixed(1)} / ${stats.lagP99Ms.toFixed(1)} / ${stats.lagMaxMs.toFixed(1)} | ${stats.cpuPercent.toFixed(0)} % | ${stats.eventLoopBusyPercent.toFixed(0)} %`,
     );
   }
   console.log(JSON.stringify({ bench: "streaming", bodies, seconds, timestepMs: TIMESTEP_MS, rows }));

@@ -1,8 +1,9 @@
 // Encodes `frame` messages straight from the engine's packed arrays into JSON bytes, in the shapes
 // of frames.ts (same keys, same order). Two things make it cheap enough for 60 frames/s × many
 // sessions: numbers are written with at most 9 decimals by JsonWriter (no strings in between), and
-// the bytes of a body or contact whose numbers did not change since the last frame (a sleeping
-// pile) are copied instead of re-formatted.
+// the bytes of resting things (a body with zero velocity, a contact unchanged since the last
+// frame) are kept and copied instead of re-formatted. Moving things are not cached: keeping
+// their bytes would only cost copies.
 import type { Engine } from "../engine";
 import { STATE_STRIDE } from "../engine/types";
 import { JsonWriter } from "./json-writer";
@@ -12,7 +13,8 @@ const CONTACT_POINT = 5;
 
 interface Cached {
   values: Float64Array;
-  bytes: Uint8Array;
+  /** Kept once the values repeat (resting); undefined while they keep changing. */
+  bytes?: Uint8Array;
 }
 
 interface BodyEntry {
@@ -52,7 +54,7 @@ export class FrameEncoder {
     const out = this.out;
     const body = this.body(state[k]);
     const values = state.subarray(k + 1, k + STATE_STRIDE);
-    if (body.cached && sameValues(body.cached.values, values)) {
+    if (body.cached?.bytes && sameValues(body.cached.values, values)) {
       out.bytes(body.cached.bytes);
       return;
     }
@@ -62,7 +64,10 @@ export class FrameEncoder {
     out.raw('},"orientation":{"w":').number(state[k + 4]).raw(',"x":').number(state[k + 5]).raw(',"y":').number(state[k + 6]).raw(',"z":').number(state[k + 7]);
     out.raw('},"angular_velocity":{"x":').number(state[k + 11]).raw(',"y":').number(state[k + 12]).raw(',"z":').number(state[k + 13]);
     out.raw('},"is_environment":').boolean(body.isEnvironment).raw("}");
-    body.cached = { values: values.slice(), bytes: out.since(start) };
+    // Only a body at rest (velocity and ω exactly zero: asleep or static) will repeat itself.
+    let resting = true;
+    for (let i = 8; i < STATE_STRIDE && resting; i++) resting = state[k + i] === 0;
+    body.cached = resting ? { values: values.slice(), bytes: out.since(start) } : undefined;
   }
 
   private body(id: number): BodyEntry {
@@ -88,13 +93,14 @@ export class FrameEncoder {
       const key = packed[i] * 4294967296 + packed[i + 1];
       if (i > 0) out.raw(",");
       const previous = this.contactCache.get(key);
-      if (previous && sameValues(previous.values, values)) {
+      const unchanged = previous !== undefined && sameValues(previous.values, values);
+      if (unchanged && previous.bytes) {
         out.bytes(previous.bytes);
         cache.set(key, previous);
       } else {
         const start = out.mark();
         this.writeCollision(values);
-        cache.set(key, { values: values.slice(), bytes: out.since(start) });
+        cache.set(key, unchanged ? { values: previous.values, bytes: out.since(start) } : { values: values.slice() });
       }
       i = end;
     }
