@@ -32,6 +32,16 @@ export class FrameEncoder {
 
   /** The whole `{"type":"frame","data":{…}}` message as UTF-8 (ASCII) bytes. */
   encode(frameId: number): Buffer {
+    return Buffer.from(this.encodeToArrayBuffer(frameId));
+  }
+
+  /** As `encode`, in an ArrayBuffer of its own (to transfer from a worker thread). */
+  encodeToArrayBuffer(frameId: number): ArrayBuffer {
+    this.write(frameId);
+    return this.out.toArrayBuffer();
+  }
+
+  private write(frameId: number): void {
     const engine = this.engine;
     const out = this.out;
     out.reset();
@@ -47,7 +57,6 @@ export class FrameEncoder {
     out.raw('],"solver":{"iterations":').integer(s.iterations).raw(',"residual":').number(s.residual);
     out.raw(',"converged":').boolean(s.converged).raw(',"num_constraints":').integer(s.numConstraints);
     out.raw(',"num_contacts":').integer(s.numContacts).raw("}}}");
-    return out.toBuffer();
   }
 
   private writeBody(state: Float64Array, k: number): void {

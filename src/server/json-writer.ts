@@ -118,7 +118,12 @@ export class JsonWriter {
 
   /** A copy of everything written (safe to hand to a socket while this writer is reused). */
   toBuffer(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.length));
+    return Buffer.from(this.toArrayBuffer());
+  }
+
+  /** A copy of everything written in an ArrayBuffer of its own (transferable to another thread). */
+  toArrayBuffer(): ArrayBuffer {
+    return this.buffer.slice(0, this.length).buffer;
   }
 
   private digit(d: number): this {

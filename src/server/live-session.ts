@@ -1,38 +1,33 @@
-// One WebSocket connection of `/api/v1/live`: configure → metadata → start → frames → complete,
-// with its own engine. Physics steps run on a worker thread (Engine.updateAsync), frames are paced
-// by absolute deadlines, and a client that stops reading pauses its own simulation.
+// One WebSocket connection of `/api/v1/live`: configure → metadata → start → frames → complete.
+// The simulation itself lives on a pool worker thread (simulation-pool.ts), which steps it and
+// encodes each frame; this side keeps the protocol, paces frames by absolute deadlines and pauses
+// the simulation while the client is not reading.
 import { performance } from "perf_hooks";
 import type { RawData, WebSocket } from "ws";
-import { AssetDatabase, Engine } from "../engine";
-import { FrameEncoder } from "./frame-encoder";
-import { assetGeometries, BodyMetadata, bodyMetadata } from "./frames";
 import { asMessage, frameCount, isStop, JsonObject, parseJson, ProtocolError, readConfigure, readStart, readStop, StartConfig } from "./messages";
 import type { ServerLimits } from "./options";
+import type { Simulation, SimulationPool } from "./simulation-pool";
 
 export interface SessionContext {
-  assets: AssetDatabase;
+  pool: SimulationPool;
   limits: ServerLimits;
   log: (line: string) => void;
 }
 
-type Phase = "configure" | "start" | "running" | "closed";
+type Phase = "configure" | "configuring" | "start" | "running" | "closed";
 
 /** WebSocket close codes used by the protocol. */
 export const CloseCode = { normal: 1000, tooBig: 1009, tryAgainLater: 1013 } as const;
 
 const FLOW_POLL_MS = 5;
-/**
- * A step that took less than this (ms) runs on the event loop next time: handing tiny steps to a
- * worker thread costs more than the step. Anything heavier goes to the worker, so one big scene
- * never stalls the other sessions.
- */
-const INLINE_STEP_BUDGET_MS = 0.25;
 
 export class LiveSession {
   private phase: Phase = "configure";
-  private engine: Engine | undefined;
+  private simulation: Simulation | undefined;
   private stopRequested = false;
   private wakeUp: (() => void) | undefined;
+  /** Messages that arrive while `configure` is being built are handled after it, in order. */
+  private backlog: Promise<void> = Promise.resolve();
   private readonly closed: Promise<void>;
 
   constructor(private readonly ws: WebSocket, private readonly context: SessionContext) {
@@ -42,7 +37,7 @@ export class LiveSession {
     ws.on("error", (error) => context.log(`session socket error: ${error.message}`));
   }
 
-  /** Resolves when the connection has closed and the engine is freed. */
+  /** Resolves when the connection has closed. */
   whenClosed(): Promise<void> {
     return this.closed;
   }
@@ -54,85 +49,77 @@ export class LiveSession {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.phase === "closed") return;
+    // While running, messages are looked at at once (a `stop` must not wait). Otherwise they are
+    // handled strictly in order, after a `configure` that is still being built.
+    const failOn = (error: unknown): void => this.fail(error instanceof Error ? error.message : String(error));
+    if (this.phase === "running") {
+      this.receive(data, isBinary).catch(failOn);
+      return;
+    }
+    this.backlog = this.backlog.then(() => this.receive(data, isBinary)).catch(failOn);
+  }
+
+  private async receive(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.phase === "closed") return;
     const size = byteLength(data);
     if (size > this.context.limits.maxPayloadBytes) {
       this.fail(`message too large: ${size} bytes (limit ${this.context.limits.maxPayloadBytes})`, CloseCode.tooBig);
       return;
     }
-    if (isBinary) {
-      this.fail("binary messages are not supported: send JSON text");
+    if (isBinary) throw new ProtocolError("binary messages are not supported: send JSON text");
+    await this.handle(parseJson(rawText(data)));
+  }
+
+  private async handle(value: unknown): Promise<void> {
+    if (this.phase === "closed") return;
+    // While running, only `stop` means something; any other JSON is ignored, as in the seed.
+    if (this.phase === "running") {
+      if (isStop(value)) this.requestStop();
       return;
     }
-    try {
-      const value = parseJson(rawText(data));
-      // While running, only `stop` means something; any other JSON is ignored, as in the seed.
-      if (this.phase === "running") {
-        if (isStop(value)) this.requestStop();
-        return;
-      }
-      this.handle(asMessage(value));
-    } catch (error) {
-      if (error instanceof ProtocolError) this.fail(error.message);
-      else this.fail(error instanceof Error ? error.message : String(error));
+    const message = asMessage(value);
+    if (this.phase === "configure") {
+      if (message.type !== "configure") throw new ProtocolError("Expected 'configure' message first");
+      await this.configure(message);
+      return;
+    }
+    if (message.type === "stop") {
+      readStop(message);
+      this.finish(0, 0);
+    } else if (message.type === "start") {
+      void this.run(readStart(message, this.context.limits.maxDurationS));
+    } else {
+      throw new ProtocolError(`Expected 'start' or 'stop', got '${message.type}'`);
     }
   }
 
-  private handle(message: JsonObject & { type: string }): void {
-    switch (this.phase) {
-      case "configure":
-        if (message.type !== "configure") throw new ProtocolError("Expected 'configure' message first");
-        this.configure(message);
-        return;
-      case "start":
-        if (message.type === "stop") {
-          readStop(message);
-          this.finish(0, 0);
-        } else if (message.type === "start") {
-          void this.run(readStart(message, this.context.limits.maxDurationS));
-        } else {
-          throw new ProtocolError(`Expected 'start' or 'stop', got '${message.type}'`);
-        }
-        return;
-      default:
-        return;
-    }
-  }
-
-  private configure(message: JsonObject): void {
+  private async configure(message: JsonObject): Promise<void> {
     const objects = readConfigure(message, this.context.limits.maxObjects);
-    const engine = new Engine({ assetsDb: this.context.assets });
-    this.engine = engine;
-    const known = new Set(engine.listAssets().map((a) => a.name));
-    const missing = objects.find((o) => !known.has(o.assetName));
-    if (missing) throw new ProtocolError(`Asset '${missing.assetName}' not found`);
-    const bodies: BodyMetadata[] = objects.map((o) => {
-      const spawned =
-        o.objectType === "inertial"
-          ? engine.spawnInertialObject(o.assetName, o.position, o.orientation, { mass: o.mass, restitution: o.restitution, friction: o.friction })
-          : engine.spawnEnvironmentObject(o.assetName, o.position, o.orientation, { restitution: o.restitution, friction: o.friction });
-      return bodyMetadata(spawned.instanceId, spawned.assetId, o);
-    });
-    const assets = assetGeometries(engine, bodies.map((b) => b.asset_id));
-    this.send({ type: "metadata", bodies, assets });
+    this.phase = "configuring";
+    const simulation = await this.context.pool.create(objects);
+    if (this.phase !== "configuring") {
+      simulation.dispose(); // the client left while the scene was being built
+      return;
+    }
+    this.simulation = simulation;
+    this.send({ type: "metadata", ...simulation.metadata });
     this.phase = "start";
   }
 
   private async run(start: StartConfig): Promise<void> {
     this.phase = "running";
-    const engine = this.engine!;
-    const encoder = new FrameEncoder(engine);
+    const simulation = this.simulation!;
     const frames = frameCount(start);
     const began = performance.now();
     let anchor = began; // wall time of frame 0 on the current schedule
     let sent = 0;
-    let lastStepMs = Infinity; // unknown until measured: the first step goes to the worker
     try {
       for (let k = 0; k < frames && !this.stopRequested; k++) {
-        lastStepMs = await advance(engine, k * start.timestepMs, lastStepMs);
+        const bytes = await simulation.frame(k * start.timestepMs, k);
         if (this.stopRequested) break;
         if (await this.waitForClientToDrain()) anchor = performance.now() - k * start.timestepMs;
         if (this.stopRequested) break;
-        this.sendText(encoder.encode(k));
+        this.sendText(bytes);
         sent++;
         // Every frame owns its slot, the last one included (as in the seed): a run of duration D
         // completes D + one timestep after it started.
@@ -142,7 +129,7 @@ export class LiveSession {
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
     } finally {
-      this.disposeEngine();
+      this.disposeSimulation();
     }
   }
 
@@ -195,19 +182,21 @@ export class LiveSession {
   }
 
   private close(code: number, reason: string): void {
-    const wasRunning = this.phase === "running";
-    this.phase = "closed";
-    this.requestStop();
+    this.endSession();
     // Close reasons are limited to 123 bytes.
     this.ws.close(code, Buffer.from(reason).subarray(0, 120).toString());
-    if (!wasRunning) this.disposeEngine();
   }
 
   private onClose(): void {
+    this.endSession();
+  }
+
+  /** Marks the session closed; the simulation is freed now, or by `run` when it is running. */
+  private endSession(): void {
     const wasRunning = this.phase === "running";
     this.phase = "closed";
     this.requestStop();
-    if (!wasRunning) this.disposeEngine();
+    if (!wasRunning) this.disposeSimulation();
   }
 
   private send(message: object): void {
@@ -219,20 +208,10 @@ export class LiveSession {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 
-  private disposeEngine(): void {
-    this.engine?.dispose();
-    this.engine = undefined;
+  private disposeSimulation(): void {
+    this.simulation?.dispose();
+    this.simulation = undefined;
   }
-}
-
-/** Advances the engine to `tMs`, inline or on the worker depending on the last step's cost; returns this step's cost in ms. */
-async function advance(engine: Engine, tMs: number, lastStepMs: number): Promise<number> {
-  if (lastStepMs < INLINE_STEP_BUDGET_MS) {
-    const began = performance.now();
-    engine.update(tMs);
-    return performance.now() - began;
-  }
-  return (await engine.updateAsync(tMs)) * 1000;
 }
 
 function byteLength(data: RawData): number {

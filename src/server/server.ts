@@ -11,6 +11,7 @@ import { packageRoot } from "../engine/package-root";
 import { CloseCode, LiveSession } from "./live-session";
 import { DEFAULT_HOST, DEFAULT_PORT, resolveLimits, ServerOptions } from "./options";
 import { handleHttp, sendJson, staticMounts } from "./routes";
+import { SimulationPool } from "./simulation-pool";
 import { AccessPolicy, checkOrigin, checkRequest, generateToken, isLoopbackAddress } from "./security";
 
 export interface LiveServer {
@@ -37,6 +38,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
   const policy: AccessPolicy = { loopback, token, allowedOrigins: new Set(options.allowedOrigins ?? []) };
   const log = options.log ?? ((line: string) => console.log(line));
   const assets = options.assetsDb === undefined ? AssetDatabase.openDefault() : AssetDatabase.open(options.assetsDb);
+  const pool = new SimulationPool(assets.path, log);
   const sessions = new Set<LiveSession>();
   const mounts = staticMounts();
   const routeContext = { assets, version: packageVersion(), startedAt: Date.now(), activeSessions: () => sessions.size, token };
@@ -68,7 +70,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new LiveSession(ws, { assets, limits, log });
+      const session = new LiveSession(ws, { pool, limits, log });
       if (sessions.size >= limits.maxSessions) {
         session.reject(`too many sessions: the server allows ${limits.maxSessions} at once, try again later`, CloseCode.tryAgainLater);
         return;
@@ -99,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
       await Promise.all([...sessions].map((s) => s.whenClosed()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await pool.close();
       assets.close();
     },
   };
