@@ -19,6 +19,7 @@ export function staticMounts(): StaticMount[] {
   return [
     { prefix: "/static/", root: path.join(root, "src", "viewer") },
     { prefix: "/vendor/three/", root: path.join(root, "node_modules", "three") },
+    { prefix: "/vendor/plotly/", root: path.join(root, "node_modules", "plotly.js-dist-min") },
   ];
 }
 
