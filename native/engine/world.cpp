@@ -335,7 +335,7 @@ void World::solve(double dt) {
     b.linearVelocity = sb[k].v;
     b.angularVelocity = sb[k].w;
   }
-  updateSleep(awake, constraints, solverIndexOfBody, dt);
+  updateSleep(awake, constraints, dt);
   for (int32_t index : awake) {
     Body& b = bodies_[static_cast<size_t>(index)];
     if (b.isAwake()) refreshProxy(b, dt);
@@ -379,9 +379,7 @@ void World::integratePositions(std::vector<SolverBody>& sb, const std::vector<in
   }
 }
 
-void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints,
-                        const std::vector<int32_t>& solverIndexOfBody, double dt) {
-  (void)solverIndexOfBody;
+void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints, double dt) {
   if (!config_.enableSleep) return;
   const int32_t n = static_cast<int32_t>(awake.size());
   for (int32_t k = 0; k < n; ++k) {

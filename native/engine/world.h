@@ -115,8 +115,7 @@ class World {
   void integrateVelocities(std::vector<SolverBody>& sb, const std::vector<int32_t>& awake, double h);
   void integratePositions(std::vector<SolverBody>& sb, const std::vector<int32_t>& awake,
                           const std::vector<uint8_t>& inContact, double h);
-  void updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints,
-                   const std::vector<int32_t>& solverIndexOfBody, double dt);
+  void updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints, double dt);
   void removeContactsOf(uint32_t id);
 
   WorldConfig config_;
