@@ -10,6 +10,18 @@
 
 namespace msd {
 
+namespace {
+
+// Equal principal moments: the inertia is k·identity up to rounding (a cube, a regular solid).
+bool isIsotropic(const Mat3& inertia) {
+  double scale = std::fabs(inertia.r0.x) + std::fabs(inertia.r1.y) + std::fabs(inertia.r2.z);
+  double tolerance = 1e-9 * scale;
+  return std::fabs(inertia.r0.x - inertia.r1.y) <= tolerance && std::fabs(inertia.r0.x - inertia.r2.z) <= tolerance &&
+         std::fabs(inertia.r0.y) <= tolerance && std::fabs(inertia.r0.z) <= tolerance && std::fabs(inertia.r1.z) <= tolerance;
+}
+
+}  // namespace
+
 Shape makeHullShape(const std::vector<Vec3>& assetFramePoints) {
   Shape shape;
   shape.kind = ShapeKind::Hull;
@@ -22,6 +34,7 @@ Shape makeHullShape(const std::vector<Vec3>& assetFramePoints) {
   double radiusSquared = 0;
   for (const Vec3& v : shape.hull.vertices) radiusSquared = std::max(radiusSquared, lengthSquared(v));
   shape.boundingRadius = std::sqrt(radiusSquared);
+  shape.isotropic = isIsotropic(shape.mass.inertiaPerMass);
   return shape;
 }
 
@@ -32,6 +45,7 @@ Shape makeSphereShape(double radius) {
   shape.radius = radius;
   shape.mass = sphereMassProperties(radius);
   shape.boundingRadius = radius;
+  shape.isotropic = true;
   return shape;
 }
 

@@ -20,6 +20,7 @@ struct Shape {
   Vec3 localCenterOfMass;   // centre of mass in the asset's own frame (the frame its vertices were given in)
   MassProperties mass;      // volume and inertia per kg, about the centre of mass
   double boundingRadius = 0;  // max distance of any surface point from the centre of mass
+  bool isotropic = false;     // equal principal moments (sphere, cube): rotation has no gyroscopic term
 };
 
 // Builds a hull shape from points in the asset frame; the hull is re-centred on its centroid.

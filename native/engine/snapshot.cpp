@@ -13,7 +13,7 @@ namespace msd {
 namespace {
 
 constexpr uint32_t kMagic = 0x5744534D;  // "MSDW"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -136,6 +136,7 @@ void writeShape(Writer& w, const ShapeEntry& e) {
   w.put(s.mass.centroid);
   w.put(s.mass.inertiaPerMass);
   w.put(s.boundingRadius);
+  w.put(static_cast<uint8_t>(s.isotropic));
   w.put(e.assetId);
   w.put(e.name);
 }
@@ -154,6 +155,7 @@ ShapeEntry readShape(Reader& r) {
   s.mass.centroid = r.vec3();
   s.mass.inertiaPerMass = r.mat3();
   s.boundingRadius = r.get<double>();
+  s.isotropic = r.get<uint8_t>() != 0;
   e.assetId = r.get<int32_t>();
   e.name = r.string();
   return e;

@@ -366,17 +366,34 @@ void World::integratePositions(std::vector<SolverBody>& sb, const std::vector<in
     b.position += dx;
     s.deltaPosition += dx;
 
-    if (lengthSquared(s.w) > 0) {
-      // Torque-free rotation keeps the world angular momentum L = I(q)·ω across the orientation
-      // change: this is the gyroscopic term, and it keeps |L| exact for free bodies.
-      Vec3 angularMomentum = worldInertia(b) * s.w;
-      Vec3 theta = s.w * h;
-      b.orientation = integrateRotation(b.orientation, theta);
-      s.deltaRotation = integrateRotation(s.deltaRotation, theta);
-      s.invInertia = worldInverseInertia(b);
-      s.w = s.invInertia * angularMomentum;
-    }
+    if (lengthSquared(s.w) > 0) integrateOrientation(b, s, h);
   }
+}
+
+void World::integrateOrientation(Body& b, SolverBody& s, double h) {
+  const Shape& shape = shapes_[static_cast<size_t>(b.shape)].shape;
+  Vec3 theta = s.w * h;
+  if (!shape.isotropic) {
+    // Torque-free rotation keeps the world angular momentum L = I(q)·ω (the gyroscopic term):
+    // the step uses the angular velocity at the midpoint orientation (implicit midpoint, two
+    // fixed-point passes), so |L| is exact and kinetic energy stays bounded over long runs.
+    Vec3 angularMomentum = worldInertia(b) * s.w;
+    Vec3 midVelocity = s.w;
+    for (int pass = 0; pass < 2; ++pass) {
+      Mat3 r = toMatrix(integrateRotation(b.orientation, midVelocity * (0.5 * h)));
+      midVelocity = r * b.localInvInertia * transpose(r) * angularMomentum;
+    }
+    theta = midVelocity * h;
+    b.orientation = integrateRotation(b.orientation, theta);
+    s.deltaRotation = integrateRotation(s.deltaRotation, theta);
+    s.invInertia = worldInverseInertia(b);
+    s.w = s.invInertia * angularMomentum;
+    return;
+  }
+  // A body with equal principal moments (sphere, cube) has L ∥ ω: no gyroscopic effect.
+  b.orientation = integrateRotation(b.orientation, theta);
+  s.deltaRotation = integrateRotation(s.deltaRotation, theta);
+  s.invInertia = worldInverseInertia(b);
 }
 
 void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints, double dt) {

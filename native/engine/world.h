@@ -115,6 +115,7 @@ class World {
   void integrateVelocities(std::vector<SolverBody>& sb, const std::vector<int32_t>& awake, double h);
   void integratePositions(std::vector<SolverBody>& sb, const std::vector<int32_t>& awake,
                           const std::vector<uint8_t>& inContact, double h);
+  void integrateOrientation(Body& b, SolverBody& s, double h);
   void updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints, double dt);
   void removeContactsOf(uint32_t id);
 
