@@ -74,16 +74,17 @@ export function runBindingBench(options: BindingOptions = {}): BindingResult[] {
         },
       },
     ];
-    for (const variant of variants) {
-      const times: number[] = [];
-      for (let r = 0; r < runs + 1; r++) {
+    // Interleaved (run 1 of each variant, then run 2, …) so other load on the machine hits all alike.
+    const times: number[][] = variants.map(() => []);
+    for (let r = 0; r < runs + 1; r++) {
+      variants.forEach((variant, v) => {
         adapter.build(scene);
         const t0 = performance.now();
         variant.run();
-        if (r > 0) times.push(performance.now() - t0); // run 0 is the warm-up
-      }
-      results.push({ scene: "binding", name: variant.name, value: median(times), unit: "ms" });
+        if (r > 0) times[v].push(performance.now() - t0); // run 0 is the warm-up
+      });
     }
+    variants.forEach((variant, v) => results.push({ scene: "binding", name: variant.name, value: median(times[v]), unit: "ms" }));
   } finally {
     adapter.dispose();
   }

@@ -442,20 +442,27 @@ void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<Con
 
 // Diagnostics ----------------------------------------------------------------------------------
 
-EnergyReport World::bodyEnergy(uint32_t id) const {
-  const Body& b = body(id);
+namespace {
+
+EnergyReport energyOf(const Body& b, const Vec3& gravity) {
   EnergyReport e;
   if (b.isStatic) return e;
   e.linear = 0.5 * b.mass * lengthSquared(b.linearVelocity);
-  e.rotational = 0.5 * dot(b.angularVelocity, worldInertia(b) * b.angularVelocity);
-  e.potential = -b.mass * dot(config_.gravity, b.position);
+  // ½ ωᵀ I_world ω evaluated in body axes: ω_body = Rᵀω, so no world inertia matrix is built.
+  Vec3 bodyOmega = inverseRotate(b.orientation, b.angularVelocity);
+  e.rotational = 0.5 * dot(bodyOmega, b.localInertia * bodyOmega);
+  e.potential = -b.mass * dot(gravity, b.position);
   return e;
 }
+
+}  // namespace
+
+EnergyReport World::bodyEnergy(uint32_t id) const { return energyOf(body(id), config_.gravity); }
 
 EnergyReport World::energy() const {
   EnergyReport total;
   for (const Body& b : bodies_) {
-    EnergyReport e = bodyEnergy(b.id);
+    EnergyReport e = energyOf(b, config_.gravity);
     total.linear += e.linear;
     total.rotational += e.rotational;
     total.potential += e.potential;
