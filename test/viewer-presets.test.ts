@@ -3,20 +3,13 @@
 // access at import time, so they load in Node as they are.
 import { describe, it, expect } from "vitest";
 import { Engine } from "../src/engine";
+import type { SpawnObject } from "./server/client";
 // @ts-expect-error plain browser ES module without type declarations
 import * as presets from "../src/viewer/presets.js";
 // @ts-expect-error plain browser ES module without type declarations
 import * as editor from "../src/viewer/scene-editor.js";
 
-interface WireObject {
-  asset_name: string;
-  position: number[];
-  orientation?: number[];
-  object_type: "inertial" | "environment";
-  mass?: number;
-  restitution?: number;
-  friction?: number;
-}
+type WireObject = SpawnObject;
 interface Preset {
   id: string;
   name: string;

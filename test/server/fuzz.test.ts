@@ -15,6 +15,7 @@
 // Afterwards the server is alive: /api/v1/health says ok and active_sessions returns to 0.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rng as seededRng } from "../helpers/scenes";
 import { startServer, type LiveServer } from "../../src/server";
 import { closeAllClients, configured, connect, health, seedConfigure, waitForActiveSessions, type Collected, type LiveClient, type Msg } from "./client";
 
@@ -37,16 +38,6 @@ afterAll(async () => {
 // PRNG
 
 type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)];
 const chance = (rng: Rng, p: number) => rng() < p;
@@ -583,7 +574,7 @@ async function pool<T>(items: T[], concurrency: number, f: (x: T) => Promise<voi
 
 describe("fuzz", () => {
   it("≥ 1000 random and malformed messages: invalid → error, valid → served, running → ignored; the server survives", async () => {
-    const rng = mulberry32(SEED);
+    const rng = seededRng(SEED);
     const configureMsgs = Array.from({ length: 600 }, () => fuzzConfigure(rng));
     const garbage = Array.from({ length: 120 }, () => fuzzGarbage(rng));
     const startMsgs = Array.from({ length: 260 }, () => ({ text: fuzzStart(rng), seed: int(rng, 2 ** 31) }));
@@ -609,7 +600,7 @@ describe("fuzz", () => {
       8,
       (m) => firstMessageSession(m.data, m.binary, "configure"),
     );
-    await pool(startMsgs, 8, (m) => startPhaseSession(m.text, mulberry32(m.seed)));
+    await pool(startMsgs, 8, (m) => startPhaseSession(m.text, seededRng(m.seed)));
     const chunks = Array.from({ length: 5 }, (_, i) => ignorable.slice(i * 40, i * 40 + 40));
     await pool(chunks, 5, runningSession);
     await pool(runningGarbage, 6, (g) => runningGarbageSession(g.data, g.binary));
