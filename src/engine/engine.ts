@@ -3,7 +3,7 @@
 import { AssetDatabase, AssetRecord } from "./assets";
 import { flattenPoints } from "./assets/points";
 import { parseStl, readStlFile } from "./assets/stl";
-import { loadAddon, NativeTrajectoryBuffers, NativeWorld } from "./native";
+import { loadAddon, NativeShapeInfo, NativeTrajectoryBuffers, NativeWorld } from "./native";
 import {
   AssetMesh,
   AssetSummary,
@@ -46,6 +46,8 @@ export class Engine {
   private readonly ownsAssets: boolean;
   private readonly sessionAssets = new Map<string, AssetRecord>();
   private readonly shapeOfAsset = new Map<number, number>();
+  /** Shapes never change once added, so their (array-heavy) native description is fetched once. */
+  private readonly shapeInfos = new Map<number, NativeShapeInfo>();
   private bodyMeta = new Map<number, BodyMeta>();
   private pending: Promise<unknown> | undefined;
   private disposeWhenIdle = false;
@@ -187,7 +189,7 @@ export class Engine {
     const world = this.world();
     return Array.from(world.bodyIds(), (id) => {
       const [shape, isStatic, mass, restitution, friction] = world.bodyInfo(id);
-      const info = world.shapeInfo(shape);
+      const info = this.shapeInfo(shape);
       return { instanceId: id, assetId: info.assetId, assetName: info.name, isEnvironment: isStatic === 1, mass, restitution, friction };
     });
   }
@@ -330,7 +332,8 @@ export class Engine {
     const world = this.world();
     world.restore(bytes);
     this.shapeOfAsset.clear();
-    for (let shape = 0; shape < world.shapeCount(); shape++) this.shapeOfAsset.set(world.shapeInfo(shape).assetId, shape);
+    this.shapeInfos.clear();
+    for (let shape = 0; shape < world.shapeCount(); shape++) this.shapeOfAsset.set(this.shapeInfo(shape).assetId, shape);
     this.bodyMeta = new Map();
     for (const info of this.bodies()) this.bodyMeta.set(info.instanceId, { assetId: info.assetId, isEnvironment: info.isEnvironment });
   }
@@ -407,7 +410,16 @@ export class Engine {
   }
 
   private centerOfMass(record: AssetRecord): Float64Array {
-    return this.world().shapeInfo(this.shapeFor(record)).localCenterOfMass;
+    return this.shapeInfo(this.shapeFor(record)).localCenterOfMass;
+  }
+
+  private shapeInfo(shape: number): NativeShapeInfo {
+    let info = this.shapeInfos.get(shape);
+    if (info === undefined) {
+      info = this.world().shapeInfo(shape);
+      this.shapeInfos.set(shape, info);
+    }
+    return info;
   }
 
   private checkBodyId(id: number): number {
