@@ -8,6 +8,7 @@ const root = path.resolve(__dirname, "..");
 
 function newestMtime(dir: string): number {
   let newest = 0;
+  if (!fs.existsSync(dir)) return 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
@@ -19,7 +20,7 @@ function newestMtime(dir: string): number {
 export function setup(): void {
   const marker = path.join(root, "dist", "src", "index.js");
   const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(root, "src")), newestMtime(path.join(root, "bench")));
+  const sources = Math.max(...["src", "bench", "scripts", "examples"].map((dir) => newestMtime(path.join(root, dir))));
   if (built >= sources) return;
   console.log("global setup: dist/ is older than src/, running tsc");
   execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")], { stdio: "inherit" });

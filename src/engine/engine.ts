@@ -51,6 +51,7 @@ export class Engine {
   private bodyMeta = new Map<number, BodyMeta>();
   private pending: Promise<unknown> | undefined;
   private disposeWhenIdle = false;
+  private revision = 0;
 
   constructor(options: EngineOptions | string = {}) {
     const opts: EngineOptions = typeof options === "string" ? { assetsDb: options } : options;
@@ -165,6 +166,7 @@ export class Engine {
   removeBody(id: number): void {
     this.world().destroyBody(this.checkBodyId(id));
     this.bodyMeta.delete(id);
+    this.revision++;
   }
 
   /** Sets the linear (and optionally angular, world-frame) velocity; wakes the body. */
@@ -336,6 +338,7 @@ export class Engine {
     for (let shape = 0; shape < world.shapeCount(); shape++) this.shapeOfAsset.set(this.shapeInfo(shape).assetId, shape);
     this.bodyMeta = new Map();
     for (const info of this.bodies()) this.bodyMeta.set(info.instanceId, { assetId: info.assetId, isEnvironment: info.isEnvironment });
+    this.revision++;
   }
 
   // Lifetime -----------------------------------------------------------------------------------
@@ -354,6 +357,16 @@ export class Engine {
 
   get disposed(): boolean {
     return this.nativeWorld === undefined || this.disposeWhenIdle;
+  }
+
+  /** True while an async call (stepAsync, updateAsync, simulateAsync) runs; other calls throw then. */
+  get busy(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Changes whenever bodies are added or removed or a snapshot is restored (not when they move). */
+  get sceneRevision(): number {
+    return this.revision;
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -380,6 +393,7 @@ export class Engine {
     const record = this.requireAsset(asset);
     const id = world.createBody(this.shapeFor(record), isStatic, params);
     this.bodyMeta.set(id, { assetId: record.assetId, isEnvironment: isStatic });
+    this.revision++;
     return { instanceId: id, assetId: record.assetId };
   }
 

@@ -96,3 +96,18 @@ export function collisionInfo(c: Contact): CollisionInfo {
 function solverDiagnostics(s: SolverStats): SolverDiagnostics {
   return { iterations: s.iterations, residual: s.residual, converged: s.converged, num_constraints: s.numConstraints, num_contacts: s.numContacts };
 }
+
+/** `metadata.bodies` and `metadata.assets` for every body an engine holds now (environment included). */
+export function sceneMetadata(engine: Engine): { bodies: BodyMetadata[]; assets: AssetGeometry[] } {
+  const infos = engine.bodies();
+  const bodies = infos.map((b) => ({
+    body_id: b.instanceId,
+    asset_id: b.assetId,
+    asset_name: b.assetName,
+    mass: b.mass,
+    restitution: b.restitution,
+    friction: b.friction,
+    is_environment: b.isEnvironment,
+  }));
+  return { bodies, assets: assetGeometries(engine, infos.map((b) => b.assetId)) };
+}

@@ -4,17 +4,19 @@
 // the simulation while the client is not reading.
 import { performance } from "perf_hooks";
 import type { RawData, WebSocket } from "ws";
-import { asMessage, frameCount, isStop, JsonObject, parseJson, ProtocolError, readConfigure, readStart, readStop, StartConfig } from "./messages";
+import { asMessage, frameCount, isStop, JsonObject, parseJson, ProtocolError, readConfigure, readStart, readStop, readWatch, StartConfig } from "./messages";
 import type { ServerLimits } from "./options";
+import type { PublishedSimulations, WatchTarget } from "./published-simulations";
 import type { Simulation, SimulationPool } from "./simulation-pool";
 
 export interface SessionContext {
   pool: SimulationPool;
+  publications: PublishedSimulations;
   limits: ServerLimits;
   log: (line: string) => void;
 }
 
-type Phase = "configure" | "configuring" | "start" | "running" | "closed";
+type Phase = "configure" | "configuring" | "start" | "running" | "watching" | "closed";
 
 /** WebSocket close codes used by the protocol. */
 export const CloseCode = { normal: 1000, tooBig: 1009, tryAgainLater: 1013 } as const;
@@ -26,6 +28,7 @@ export class LiveSession {
   private simulation: Simulation | undefined;
   private stopRequested = false;
   private wakeUp: (() => void) | undefined;
+  private unwatch: (() => void) | undefined;
   /** Messages that arrive while `configure` is being built are handled after it, in order. */
   private backlog: Promise<void> = Promise.resolve();
   private readonly closed: Promise<void>;
@@ -77,10 +80,16 @@ export class LiveSession {
       if (isStop(value)) this.requestStop();
       return;
     }
+    // A watcher is read-only: `stop` ends its own watch, anything else is ignored.
+    if (this.phase === "watching") {
+      if (isStop(value)) this.endWatch();
+      return;
+    }
     const message = asMessage(value);
     if (this.phase === "configure") {
-      if (message.type !== "configure") throw new ProtocolError("Expected 'configure' message first");
-      await this.configure(message);
+      if (message.type === "watch") this.watch(readWatch(message));
+      else if (message.type === "configure") await this.configure(message);
+      else throw new ProtocolError("Expected 'configure' or 'watch' message first");
       return;
     }
     if (message.type === "stop") {
@@ -105,6 +114,35 @@ export class LiveSession {
     this.send({ type: "metadata", ...simulation.metadata });
     this.phase = "start";
   }
+
+  /** Attaches to a published simulation: metadata and the current frame now, then every new frame. */
+  private watch(simulationId: string): void {
+    const began = performance.now();
+    let frames = 0;
+    const target: WatchTarget = {
+      sendFrame: (bytes) => {
+        // A reader that is behind skips frames instead of making the server buffer them.
+        if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) return false;
+        this.sendText(bytes);
+        frames++;
+        return true;
+      },
+      sendMessage: (message) => this.send(message),
+      end: () => {
+        if (this.phase === "watching") this.finish(frames, (performance.now() - began) / 1000);
+      },
+    };
+    try {
+      this.unwatch = this.context.publications.watch(simulationId, target);
+    } catch (error) {
+      throw new ProtocolError((error as Error).message);
+    }
+    this.phase = "watching";
+    this.endWatch = () => target.end();
+  }
+
+  /** Ends this connection's watch (set by `watch`). */
+  private endWatch: () => void = () => undefined;
 
   private async run(start: StartConfig): Promise<void> {
     this.phase = "running";
@@ -195,6 +233,8 @@ export class LiveSession {
   private endSession(): void {
     const wasRunning = this.phase === "running";
     this.phase = "closed";
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.requestStop();
     if (!wasRunning) this.disposeSimulation();
   }

@@ -26,6 +26,7 @@ const OBJECT_FIELDS = new Set(["asset_name", "position", "orientation", "object_
 const CONFIGURE_FIELDS = new Set(["type", "objects"]);
 const START_FIELDS = new Set(["type", "timestep_ms", "duration_s"]);
 const STOP_FIELDS = new Set(["type"]);
+const WATCH_FIELDS = new Set(["type", "simulation_id"]);
 
 /** Text → any JSON value; ProtocolError for text that is not JSON. */
 export function parseJson(text: string): unknown {
@@ -70,6 +71,19 @@ export function readStart(message: JsonObject, maxDurationS: number): StartConfi
   const durationS = optionalNumber(message.duration_s, "'duration_s'", 30);
   if (!(durationS > 0) || durationS > maxDurationS) throw new ProtocolError(`'duration_s' must be in (0, ${maxDurationS}] (got ${durationS})`);
   return { timestepMs, durationS };
+}
+
+/** Simulation ids are short opaque strings: letters, digits, '-' and '_'. */
+export const SIMULATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `{"type": "watch", "simulation_id": ID}` → the id. */
+export function readWatch(message: JsonObject): string {
+  rejectUnknownFields(message, WATCH_FIELDS, "watch");
+  const id = message.simulation_id;
+  if (typeof id !== "string" || !SIMULATION_ID_PATTERN.test(id)) {
+    throw new ProtocolError(`'simulation_id' must be a string of 1-64 letters, digits, '-' or '_' (got ${describe(id)})`);
+  }
+  return id;
 }
 
 export function readStop(message: JsonObject): void {

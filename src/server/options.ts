@@ -29,6 +29,11 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** Where log lines go (default: console.log). */
   log?: (line: string) => void;
+  /**
+   * Let the process exit while the server runs (listener, connections, workers and timers are
+   * unref'd). For servers embedded in a notebook kernel or a script: they must not keep it alive.
+   */
+  unref?: boolean;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {

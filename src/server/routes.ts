@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "http";
 import * as path from "path";
 import type { AssetDatabase } from "../engine";
 import { packageRoot } from "../engine/package-root";
+import type { PublishedSummary } from "./published-simulations";
 import { tokenCookie } from "./security";
 import { resolveStatic, sendFile, StaticMount } from "./static-files";
 
@@ -11,6 +12,7 @@ export interface RouteContext {
   version: string;
   startedAt: number;
   activeSessions: () => number;
+  publishedSimulations: () => PublishedSummary[];
   token: string | undefined;
 }
 
@@ -41,6 +43,9 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL, 
       return;
     case "/api/v1/live/assets":
       sendJson(res, 200, context.assets.list().map((a) => ({ asset_id: a.assetId, name: a.name })));
+      return;
+    case "/api/v1/live/simulations":
+      sendJson(res, 200, context.publishedSimulations());
       return;
     case "/favicon.ico":
       res.writeHead(204);

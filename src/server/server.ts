@@ -6,11 +6,12 @@ import type { AddressInfo } from "net";
 import * as path from "path";
 import type { Duplex } from "stream";
 import { WebSocketServer } from "ws";
-import { AssetDatabase } from "../engine";
+import { AssetDatabase, Engine } from "../engine";
 import { packageRoot } from "../engine/package-root";
 import { CloseCode, LiveSession } from "./live-session";
 import { DEFAULT_HOST, DEFAULT_PORT, resolveLimits, ServerOptions } from "./options";
 import { handleHttp, sendJson, staticMounts } from "./routes";
+import { PublishedSimulations } from "./published-simulations";
 import { SimulationPool } from "./simulation-pool";
 import { AccessPolicy, checkOrigin, checkRequest, generateToken, isLoopbackAddress } from "./security";
 
@@ -22,6 +23,13 @@ export interface LiveServer {
   /** The access token in force (generated for non-loopback binding when not given). */
   token: string | undefined;
   activeSessions(): number;
+  /**
+   * Publishes an engine that its owner steps (a notebook's, a script's): browsers watch it with
+   * `{"type": "watch", "simulation_id": id}` or at `/live?watch=id`. Returns the id.
+   */
+  publish(engine: Engine, name?: string): string;
+  /** Ends a publication; its watchers get `complete`. */
+  unpublish(simulationId: string): void;
   /** Ends every session, closes the listener and the assets database. */
   close(): Promise<void>;
 }
@@ -38,10 +46,18 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
   const policy: AccessPolicy = { loopback, token, allowedOrigins: new Set(options.allowedOrigins ?? []) };
   const log = options.log ?? ((line: string) => console.log(line));
   const assets = options.assetsDb === undefined ? AssetDatabase.openDefault() : AssetDatabase.open(options.assetsDb);
-  const pool = new SimulationPool(assets.path, log);
+  const pool = new SimulationPool(assets.path, log, undefined, options.unref);
+  const publications = new PublishedSimulations(log, options.unref);
   const sessions = new Set<LiveSession>();
   const mounts = staticMounts();
-  const routeContext = { assets, version: packageVersion(), startedAt: Date.now(), activeSessions: () => sessions.size, token };
+  const routeContext = {
+    assets,
+    version: packageVersion(),
+    startedAt: Date.now(),
+    activeSessions: () => sessions.size,
+    publishedSimulations: () => publications.list(),
+    token,
+  };
 
   // A hard cap well above the configured limit: up to it, LiveSession answers an oversized message
   // with an `error` naming its size; beyond it, ws closes the connection with 1009 itself.
@@ -70,7 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new LiveSession(ws, { pool, limits, log });
+      const session = new LiveSession(ws, { pool, publications, limits, log });
       if (sessions.size >= limits.maxSessions) {
         session.reject(`too many sessions: the server allows ${limits.maxSessions} at once, try again later`, CloseCode.tryAgainLater);
         return;
@@ -80,6 +96,10 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
     });
   });
 
+  if (options.unref) {
+    server.on("connection", (socket) => socket.unref());
+    server.unref();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -96,7 +116,10 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
     host,
     token,
     activeSessions: () => sessions.size,
+    publish: (engine, name) => publications.publish(engine, name),
+    unpublish: (id) => publications.unpublish(id),
     close: async () => {
+      publications.close();
       for (const client of wss.clients) client.terminate();
       await Promise.all([...sessions].map((s) => s.whenClosed()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

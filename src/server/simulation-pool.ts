@@ -47,7 +47,7 @@ class PooledWorker {
   private worker: Worker;
   private closing = false;
 
-  constructor(private readonly assetsDb: string, private readonly log: (line: string) => void) {
+  constructor(private readonly assetsDb: string, private readonly log: (line: string) => void, private readonly unref: boolean) {
     this.worker = this.spawn();
   }
 
@@ -87,6 +87,8 @@ class PooledWorker {
         this.worker = this.spawn();
       }
     });
+    // After the listeners: adding a "message" listener refs the worker's port again.
+    if (this.unref) worker.unref();
     return worker;
   }
 }
@@ -115,8 +117,9 @@ export class SimulationPool {
   private readonly workers: PooledWorker[];
   private nextSimulation = 1;
 
-  constructor(assetsDb: string, log: (line: string) => void, size = defaultPoolSize()) {
-    this.workers = Array.from({ length: size }, () => new PooledWorker(assetsDb, log));
+  /** `unref`: the workers do not keep the process alive. */
+  constructor(assetsDb: string, log: (line: string) => void, size = defaultPoolSize(), unref = false) {
+    this.workers = Array.from({ length: size }, () => new PooledWorker(assetsDb, log, unref));
   }
 
   /** Builds a simulation on the least busy worker; rejects with the engine's message for bad scenes. */

@@ -1,6 +1,8 @@
 // Talking to the live server: one WebSocket session per run (docs/live-protocol.md:
-// configure → metadata → start → frames → complete | error), the asset list, and a health
-// monitor that notices when the server goes away and retries with backoff.
+// configure → metadata → start → frames → complete | error), or one that watches a simulation
+// run elsewhere (a notebook: watch → metadata → frames, more metadata when its scene changes →
+// complete | error), the asset list, and a health monitor that notices when the server goes away
+// and retries with backoff.
 
 /**
  * The page's `?token=…`, if any (needed on the WebSocket URL when the server is not on loopback;
@@ -10,6 +12,26 @@
  */
 export function pageToken(loc = window.location) {
   return new URLSearchParams(loc.search).get("token");
+}
+
+/**
+ * The page's `?watch=…`: the id of a simulation to watch read-only (`/live?watch=ID`), or null for
+ * the normal editor page. Surrounding whitespace is dropped; an empty value counts as absent.
+ * @param {Location | URL} [loc]
+ * @returns {string | null}
+ */
+export function pageWatchId(loc = window.location) {
+  const id = new URLSearchParams(loc.search).get("watch")?.trim();
+  return id ? id : null;
+}
+
+/**
+ * The first client message of a watch session.
+ * @param {string} simulationId
+ * @returns {{type: "watch", simulation_id: string}}
+ */
+export function watchMessage(simulationId) {
+  return { type: "watch", simulation_id: String(simulationId) };
 }
 
 /**
@@ -191,11 +213,22 @@ export class LiveSession {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.opened = true;
-      this.send({ type: "configure", objects: this.objects });
+      this.send(this.firstMessage());
       this.handlers.onOpen?.();
     });
     socket.addEventListener("message", (event) => this.onMessage(event));
     socket.addEventListener("close", (event) => this.onClose(event));
+  }
+
+  /** The message sent as soon as the socket is open. @returns {object} */
+  firstMessage() {
+    return { type: "configure", objects: this.objects };
+  }
+
+  /** After `metadata`: start the run (or stop it, when Stop was pressed while configuring). */
+  afterMetadata() {
+    if (this.stopRequested) this.send({ type: "stop" });
+    else this.send({ type: "start", timestep_ms: this.timestepMs, duration_s: this.durationS });
   }
 
   /** Asks the server to stop; it answers `complete`. Closes the socket if it does not within 2 s. */
@@ -237,8 +270,7 @@ export class LiveSession {
     switch (message?.type) {
       case "metadata":
         this.handlers.onMetadata?.(message);
-        if (this.stopRequested) this.send({ type: "stop" });
-        else this.send({ type: "start", timestep_ms: this.timestepMs, duration_s: this.durationS });
+        this.afterMetadata();
         break;
       case "frame":
         this.framesReceived += 1;
@@ -282,5 +314,38 @@ export class LiveSession {
   finish() {
     this.finished = true;
     clearTimeout(this.forceCloseTimer);
+  }
+}
+
+/**
+ * Watches a simulation that runs elsewhere (`/live?watch=ID`), read-only, on `WS /api/v1/live`:
+ * `watch {simulation_id}` first; the server answers `metadata` (with `simulation_id`), then a
+ * `frame` whenever the simulation advances (frame_id increasing; simulation_time may jump back
+ * when a snapshot is restored), another `metadata` whenever the scene changes (onMetadata again),
+ * and `complete` when the simulation ends; `error` then close for an unknown id. Nothing else is
+ * ever sent. Exactly one of onComplete / onError is called, once; a connection that drops before
+ * `complete` is an onError with fromServer false.
+ */
+export class WatchSession extends LiveSession {
+  /**
+   * @param {{url: string, simulationId: string}} config
+   * @param {SessionHandlers} handlers onMetadata may be called more than once
+   */
+  constructor({ url, simulationId }, handlers) {
+    super({ url, objects: [], timestepMs: 0, durationS: 0 }, handlers);
+    this.simulationId = String(simulationId);
+  }
+
+  /** @returns {object} */
+  firstMessage() {
+    return watchMessage(this.simulationId);
+  }
+
+  /** Read-only: nothing to send after metadata. */
+  afterMetadata() {}
+
+  /** Stops watching (closes the connection; the simulation itself goes on). Reports nothing. */
+  stop() {
+    this.dispose();
   }
 }

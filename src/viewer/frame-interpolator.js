@@ -78,8 +78,12 @@ function normalize4(q) {
   return n > 0 ? [q[0] / n, q[1] / n, q[2] / n, q[3] / n] : [1, 0, 0, 0];
 }
 
-/** @param {FrameData} data @returns {Map<number, Pose>} */
-function posesOf(data) {
+/**
+ * A frame's poses by body id, orientations normalised.
+ * @param {FrameData} data
+ * @returns {Map<number, Pose>}
+ */
+export function posesOf(data) {
   const poses = new Map();
   for (const s of data.states ?? []) {
     const p = s.position;

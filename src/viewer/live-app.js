@@ -7,16 +7,30 @@
 //   complete / error ──Start──► connecting …   (edit and run again without reloading)
 //
 // "error: server unreachable" is shown instead of idle/complete/error while the health check fails.
+//
+// Watch mode, `/live?watch=ID`: a read-only view of a simulation run elsewhere (a notebook). The
+// editor, presets and run controls are hidden; the watch banner says what is watched and how it
+// stands; the view, inspector, overlays and chart work as in a run:
+//
+//   connecting ──metadata──► running (banner: live) ──complete──► complete (banner: simulation ended)
+//        └────────── error / connection dropped ──────────► error (banner: error… / disconnected)
 
 import { SceneView } from "./scene-view.js";
 import { SceneEditor, validateRunSettings, renderErrors, parseNumber } from "./scene-editor.js";
 import { PRESETS, getPreset } from "./presets.js";
 import { Inspector } from "./inspector.js";
 import { LiveChart } from "./live-chart.js";
-import { LiveSession, ServerMonitor, fetchAssets, liveSocketUrl } from "./connection.js";
+import { LiveSession, ServerMonitor, WatchSession, fetchAssets, liveSocketUrl, pageWatchId } from "./connection.js";
 
 /** UI refresh period for the status bar, inspector and chart (ms): ~10×/s, not per frame. */
 const UI_PERIOD_MS = 100;
+/** The simulation watched (`?watch=ID`), or null: the normal page with the editor. */
+const WATCH_ID = pageWatchId();
+/**
+ * The chart's frame interval in watch mode when metadata gives none (`timestep_ms`): short enough
+ * that the chart keeps every frame (its stride is 1 below 25 ms), whatever the watched run's step.
+ */
+const WATCH_CHART_TIMESTEP_MS = 25;
 
 /** @param {string} id @returns {any} */
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -50,6 +64,10 @@ const ui = {
   overlayNormals: /** @type {HTMLInputElement} */ (byTestId("overlay-normals")),
   resetCamera: byTestId("reset-camera"),
   chartTitle: byRole("chart-title"),
+  app: /** @type {HTMLElement} */ (document.querySelector(".app")),
+  watchBanner: byTestId("watch-banner"),
+  watchText: byRole("watch-text"),
+  watchState: byTestId("watch-state"),
 };
 
 /** Page state. */
@@ -74,6 +92,8 @@ const app = {
   messageIsError: false,
   /** (wall ms, simulation s) samples of the last second, for the real-time factor */
   rate: /** @type {[number, number][]} */ ([]),
+  /** watch mode: how the watched simulation stands (the banner's state) */
+  watchState: /** @type {"connecting" | "live" | "ended" | "disconnected" | "error"} */ ("connecting"),
 };
 
 // ------------------------------------------------------------------------------- components
@@ -107,9 +127,11 @@ const monitor = new ServerMonitor({
     app.serverUp = true;
     ui.banner.hidden = true;
     ui.stage.classList.remove("has-banner");
-    if (app.phase === "error" && !app.session) setMessage("The server is back: press Start to run again.", false);
+    if (app.phase === "error" && !app.session) {
+      setMessage(WATCH_ID === null ? "The server is back: press Start to run again." : "The server is back: reload the page to watch again.", false);
+    }
     renderStatus();
-    loadAssets();
+    if (WATCH_ID === null) loadAssets();
   },
 });
 
@@ -129,7 +151,7 @@ function createView(container) {
     note.textContent = `3D view unavailable: ${error instanceof Error ? error.message : String(error)}`;
     container.append(note);
     const noop = () => {};
-    return { setScene: noop, pushFrame: noop, clear: noop, setOverlays: noop, onSelect: noop, select: noop, latestFrame: () => null, displayedState: () => null, resetCamera: noop, stats: () => ({ fps: 0, bodies: 0 }), dispose: noop };
+    return { setScene: noop, pushFrame: noop, showFrame: noop, clear: noop, setOverlays: noop, onSelect: noop, select: noop, latestFrame: () => null, displayedState: () => null, resetCamera: noop, stats: () => ({ fps: 0, bodies: 0 }), dispose: noop };
   }
 }
 
@@ -231,12 +253,7 @@ function start() {
       },
       onFrame: (data) => {
         if (app.session !== session) return;
-        app.latestFrame = data;
-        view.pushFrame(data);
-        chart.addFrame(data);
-        const now = performance.now();
-        app.rate.push([now, data.simulation_time]);
-        while (app.rate.length > 2 && now - app.rate[0][0] > 1000) app.rate.shift();
+        receiveFrame(data);
       },
       onComplete: ({ total_frames, elapsed_s, stopped }) => {
         if (app.session !== session) return;
@@ -258,6 +275,119 @@ function start() {
   setMessage("Connecting…", false);
   setPhase("connecting");
   session.open();
+}
+
+/** A frame of the run or of the watched simulation: to the view, the chart and the rate samples. */
+function receiveFrame(data) {
+  const previous = app.latestFrame;
+  if (previous && data.simulation_time < previous.simulation_time) {
+    // Time went back (a watched notebook restored a snapshot): the timeline starts over. The view's
+    // interpolator notices by itself; the chart and the real-time factor start afresh.
+    chart.reset(app.metadata ?? { bodies: [] }, chartTimestepMs());
+    app.rate = [];
+  }
+  app.latestFrame = data;
+  view.pushFrame(data);
+  chart.addFrame(data);
+  const now = performance.now();
+  app.rate.push([now, data.simulation_time]);
+  while (app.rate.length > 2 && now - app.rate[0][0] > 1000) app.rate.shift();
+}
+
+/** The chart's frame interval: the run's timestep, or in watch mode metadata's if it has one. */
+function chartTimestepMs() {
+  if (WATCH_ID === null) return app.timestepMs;
+  const ms = app.metadata?.timestep_ms;
+  return typeof ms === "number" && ms > 0 ? ms : WATCH_CHART_TIMESTEP_MS;
+}
+
+// ------------------------------------------------------------------------------- watch
+
+/** Watches WATCH_ID until it ends, the server says no, or the connection drops. */
+function watch() {
+  const simulationId = /** @type {string} */ (WATCH_ID);
+  const session = new WatchSession(
+    { url: liveSocketUrl(), simulationId },
+    {
+      onOpen: () => setMessage(`Waiting for simulation ${simulationId}…`, false),
+      onMetadata: (metadata) => {
+        if (app.session !== session) return;
+        const first = app.metadata === null;
+        // the first scene, or the scene changed (bodies added or removed): redraw it all; a
+        // selected body that is still there stays selected
+        app.metadata = metadata;
+        view.setScene(metadata);
+        inspector.setMetadata(metadata);
+        chart.reset(metadata, chartTimestepMs());
+        app.rate = [];
+        ui.bodies.textContent = String(metadata.bodies.length);
+        if (first) {
+          setMessage(`Watching simulation ${simulationId}.`, false);
+          setWatchState("live");
+          setPhase("running");
+        } else {
+          renderEmptyStage();
+        }
+      },
+      onFrame: (data) => {
+        if (app.session !== session) return;
+        receiveFrame(data);
+      },
+      onComplete: ({ total_frames }) => {
+        if (app.session !== session) return;
+        app.session = null;
+        const frames = typeof total_frames === "number" ? ` after ${total_frames} frame${total_frames === 1 ? "" : "s"}` : "";
+        setMessage(`Simulation ${simulationId} ended${frames}.`, false);
+        setWatchState("ended");
+        setPhase("complete");
+      },
+      onError: (message, { fromServer }) => {
+        if (app.session !== session) return;
+        app.session = null;
+        setMessage(fromServer ? `Server error: ${message}` : `Disconnected: ${message}`, true);
+        setWatchState(fromServer ? "error" : "disconnected", message);
+        setPhase("error");
+        if (!fromServer) monitor.checkNow();
+      },
+    },
+  );
+  app.session = session;
+  setMessage("Connecting…", false);
+  setWatchState("connecting");
+  setPhase("connecting");
+  session.open();
+}
+
+/**
+ * The watch banner: "Watching simulation ID (read-only) · <state>".
+ * @param {typeof app.watchState} state
+ * @param {string} [detail] the server's error message
+ */
+function setWatchState(state, detail = "") {
+  app.watchState = state;
+  const text = {
+    connecting: "connecting…",
+    live: "live",
+    ended: "simulation ended",
+    disconnected: "disconnected",
+    error: `error: ${detail}`,
+  }[state];
+  ui.watchBanner.dataset.state = state;
+  ui.watchState.textContent = text;
+  ui.watchState.title = detail || text;
+}
+
+/** Switches the page to watch mode: no editor, presets or run controls; the banner instead. */
+function enterWatchMode() {
+  const simulationId = /** @type {string} */ (WATCH_ID);
+  document.title = `msd-lab · watching ${simulationId}`;
+  ui.app.classList.add("watch-mode");
+  ui.stage.classList.add("watching");
+  ui.watchText.textContent = `Watching simulation ${simulationId} (read-only)`;
+  ui.watchBanner.title = `Simulation ${simulationId}, run elsewhere (e.g. a notebook): this page only shows it`;
+  ui.watchBanner.hidden = false;
+  for (const id of ["editor-root"]) document.getElementById(id)?.setAttribute("hidden", "");
+  for (const el of document.querySelectorAll(".run-controls")) el.setAttribute("hidden", "");
 }
 
 function stop() {
@@ -303,6 +433,12 @@ function renderStatus() {
 }
 
 function renderControls() {
+  if (WATCH_ID !== null) {
+    // read-only: nothing to edit or run (the controls are hidden as well)
+    for (const control of [ui.start, ui.stop, ui.presetSelect, ui.timestep, ui.duration]) control.disabled = true;
+    editor.setLocked(true);
+    return;
+  }
   const busy = app.phase === "connecting" || app.phase === "running";
   ui.start.disabled = busy;
   ui.stop.disabled = !busy || app.stopping;
@@ -318,6 +454,13 @@ function renderEmptyStage() {
   const title = ui.emptyStage.querySelector(".empty-title");
   const text = title?.nextElementSibling;
   if (!title || !text) return;
+  if (WATCH_ID !== null) {
+    const failed = app.phase === "error";
+    ui.emptyStage.classList.toggle("failed", failed);
+    title.textContent = failed ? `Cannot watch simulation ${WATCH_ID}` : app.phase === "complete" ? "Simulation ended" : "Waiting for the simulation";
+    text.textContent = failed ? app.message : app.phase === "complete" ? "It ended before it showed a scene." : "Its scene appears here once it has one.";
+    return;
+  }
   const n = editor.objects.length;
   const failed = app.phase === "error" && !app.editedSinceRun;
   ui.emptyStage.classList.toggle("failed", failed);
@@ -404,9 +547,11 @@ async function loadAssets() {
 
 window.addEventListener("pagehide", () => app.session?.dispose());
 
+if (WATCH_ID !== null) enterWatchMode();
 applyOverlays();
 renderStatus();
 renderControls();
 renderEmptyStage();
-loadAssets();
+if (WATCH_ID === null) loadAssets();
+else watch();
 monitor.start();

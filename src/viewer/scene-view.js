@@ -1,11 +1,16 @@
 // The live viewer's 3D view: one mesh per body of the protocol's metadata, poses interpolated from
-// the frame stream (frame-interpolator.js), Z up, lit with shadows, orbit controls, click-to-select
-// and contact overlays. The page's app code owns the WebSocket and the panels; it drives this view
-// through the small public API below and nothing else.
+// the frame stream (frame-interpolator.js) or set frame by frame (showFrame, for players), Z up,
+// lit with shadows, orbit controls, click-to-select and contact overlays. The page's app code owns
+// the WebSocket and the panels; it drives this view through the small public API below and nothing
+// else.
+//
+// Also used outside the live page (notebook-player.js, inline in notebook outputs and reports), so
+// this module and everything it imports use only static imports of "three", "three/addons/…" and
+// "./name.js", and no page CSS.
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { mergeVertices } from "three/addons/utils/BufferGeometryUtils.js";
-import { FrameInterpolator } from "./frame-interpolator.js";
+import { FrameInterpolator, posesOf } from "./frame-interpolator.js";
 import { assignBodyColors, ENVIRONMENT_COLOR, ENVIRONMENT_OPACITY, SELECTION_COLOR } from "./body-colors.js";
 
 /**
@@ -71,6 +76,14 @@ export class SceneView {
   /** @type {THREE.LineBasicMaterial} shared by every body's edge lines */
   #edgeMaterial = new THREE.LineBasicMaterial({ color: 0x000000, transparent: true, opacity: 0.35 });
   #interpolator = new FrameInterpolator();
+  /**
+   * The frame set by showFrame(): while set, it is drawn as is instead of the interpolator's poses,
+   * until pushFrame(), clear() or setScene().
+   * @type {{data: FrameData, poses: Map<number, {position: number[], orientation: number[]}>} | null}
+   */
+  #manual = null;
+  /** In manual mode: something changed since the last render (a new frame, the camera, the size…). */
+  #dirty = true;
   /** @type {Map<number, {position: number[], orientation: number[]}> | null} poses drawn last */
   #poses = null;
   /** @type {ContactOverlay} */ #overlay;
@@ -108,6 +121,10 @@ export class SceneView {
     this.#controls.enableDamping = true;
     this.#controls.dampingFactor = 0.08;
     this.#controls.screenSpacePanning = true;
+    // user input moves the camera inside event handlers too: render the result (manual mode)
+    this.#controls.addEventListener("change", () => {
+      this.#dirty = true;
+    });
     this.#sun = this.#addLights();
     this.#setGrid(0, 20);
     const axes = new THREE.AxesHelper(1);
@@ -145,7 +162,25 @@ export class SceneView {
    * @param {FrameData} data the protocol's frame.data
    */
   pushFrame(data) {
+    if (this.#manual) {
+      this.#manual = null;
+      this.#overlayDirty = true;
+    }
     if (this.#interpolator.push(data, performance.now())) this.#overlayDirty = true;
+  }
+
+  /**
+   * Shows exactly this frame: its poses and the contact overlay from its collisions, with no
+   * interpolation. It stays until the next showFrame(), pushFrame() (back to the live stream),
+   * clear() or setScene(). The camera is framed on the first frame shown after setScene(), as with
+   * pushFrame(). While only shown frames drive the view, it renders only when something changes.
+   * @param {FrameData} data the protocol's frame.data shape
+   */
+  showFrame(data) {
+    this.#interpolator.reset();
+    this.#manual = { data, poses: posesOf(data) };
+    this.#overlayDirty = true;
+    this.#dirty = true;
   }
 
   /** Removes the bodies and overlays and forgets the frames; grid, axes and lights stay. */
@@ -161,6 +196,7 @@ export class SceneView {
   setOverlays(flags) {
     this.#overlay.setFlags(flags);
     this.#overlayDirty = true;
+    this.#dirty = true;
   }
 
   /**
@@ -180,6 +216,7 @@ export class SceneView {
    * @param {number | null} bodyId
    */
   select(bodyId) {
+    this.#dirty = true;
     this.#unhighlight();
     const entry = bodyId === null ? undefined : this.#bodies.get(bodyId);
     this.#selectedId = entry ? /** @type {number} */ (bodyId) : null;
@@ -192,9 +229,9 @@ export class SceneView {
     this.#scene.add(this.#selectionBox);
   }
 
-  /** @returns {FrameData | null} the newest frame received, or null */
+  /** @returns {FrameData | null} the frame set by showFrame(), else the newest frame pushed, or null */
   latestFrame() {
-    return /** @type {FrameData | null} */ (this.#interpolator.latest());
+    return this.#manual?.data ?? /** @type {FrameData | null} */ (this.#interpolator.latest());
   }
 
   /**
@@ -212,6 +249,7 @@ export class SceneView {
 
   /** Frames the camera on the bodies (or a default view when there are none). */
   resetCamera() {
+    this.#dirty = true;
     const scene = this.#sceneBounds();
     if (scene) {
       this.#placeGrid(scene.groundZ, scene.box);
@@ -253,16 +291,30 @@ export class SceneView {
 
   #tick = () => {
     this.#rafId = requestAnimationFrame(this.#tick);
+    // Detached (e.g. a notebook output scrolled out of a virtualised notebook): no work at all,
+    // but the loop stays alive and picks up where it was once the container is attached again.
+    if (!this.#container.isConnected) {
+      this.#dirty = true;
+      return;
+    }
     const now = performance.now();
+    const manual = this.#manual;
+    if (manual) {
+      // Shown frames only: render when something changed (several idle players on a page then
+      // cost nothing). OrbitControls.update() reports camera motion, damping included.
+      const moved = this.#controls.update();
+      if (!this.#dirty && !moved && !this.#needsFraming) return;
+      this.#dirty = false;
+    }
     this.#applyPoses(now);
     if (this.#needsFraming && this.#poses) {
       this.#needsFraming = false;
       this.resetCamera();
     }
-    if (this.#frameCount % REFIT_EVERY_FRAMES === 0) this.#followBodies();
+    if (this.#frameCount % REFIT_EVERY_FRAMES === 0 || manual) this.#followBodies();
     this.#updateOverlay();
     this.#updateSelectionBox();
-    this.#controls.update();
+    if (!manual) this.#controls.update();
     this.#updateFog();
     this.#renderer.render(this.#scene, this.#camera);
     this.#countFrame(now);
@@ -270,7 +322,7 @@ export class SceneView {
 
   /** @param {number} now */
   #applyPoses(now) {
-    const poses = this.#interpolator.sample(now);
+    const poses = this.#manual ? this.#manual.poses : this.#interpolator.sample(now);
     this.#poses = poses;
     if (!poses) return;
     for (const [id, { mesh }] of this.#bodies) {
@@ -284,7 +336,7 @@ export class SceneView {
   }
 
   #updateOverlay() {
-    const shown = /** @type {FrameData | null} */ (this.#interpolator.displayed());
+    const shown = this.#manual?.data ?? /** @type {FrameData | null} */ (this.#interpolator.displayed());
     if (!this.#overlayDirty && shown === this.#overlayFrame) return;
     this.#overlayFrame = shown;
     this.#overlayDirty = false;
@@ -325,6 +377,7 @@ export class SceneView {
     const width = this.#container.clientWidth;
     const height = this.#container.clientHeight;
     if (width === 0 || height === 0) return; // hidden: keep the last size rather than a 0×0 buffer
+    this.#dirty = true;
     this.#renderer.setSize(width, height, false);
     this.#camera.aspect = width / height;
     this.#camera.updateProjectionMatrix();
@@ -376,9 +429,11 @@ export class SceneView {
     this.#bodies.clear();
     this.#assets.clear();
     this.#interpolator.reset();
+    this.#manual = null;
     this.#poses = null;
     this.#needsFraming = false;
     this.#overlayDirty = true;
+    this.#dirty = true;
   }
 
   #unhighlight() {

@@ -1,0 +1,147 @@
+// serveLive/runLive/stopLive through the real server, engine and ws clients; and the kernel-hygiene
+// promise: a process with a live server (and a connected watcher) still exits on its own.
+import { spawn } from "child_process";
+import * as net from "net";
+import * as path from "path";
+import WebSocket from "ws";
+import { afterEach, describe, expect, it } from "vitest";
+import { Engine } from "../../src/engine";
+import { runLive, serveLive, stopLive } from "../../src/kernel-helpers";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+afterEach(async () => {
+  await stopLive();
+});
+
+interface Watcher {
+  messages: any[];
+  closed: Promise<void>;
+  next(type: string, timeoutMs?: number): Promise<any>;
+}
+
+function watch(pageUrl: string): Promise<Watcher> {
+  const url = new URL(pageUrl);
+  const ws = new WebSocket(`ws://${url.host}/api/v1/live`);
+  const messages: any[] = [];
+  let wake = (): void => undefined;
+  ws.on("message", (data) => {
+    messages.push(JSON.parse(data.toString()));
+    wake();
+  });
+  const closed = new Promise<void>((resolve) => ws.on("close", () => resolve()));
+  const next = async (type: string, timeoutMs = 3000): Promise<any> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = messages.find((m) => m.type === type && !m.seen);
+      if (found) {
+        found.seen = true;
+        return found;
+      }
+      if (Date.now() > deadline) throw new Error(`no '${type}' within ${timeoutMs} ms; got ${messages.map((m) => m.type).join(",")}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  return new Promise((resolve, reject) => {
+    ws.on("open", () => {
+      ws.send(JSON.stringify({ type: "watch", simulation_id: url.searchParams.get("watch") }));
+      resolve({ messages, closed, next });
+    });
+    ws.on("error", reject);
+  });
+}
+
+describe("serveLive", () => {
+  it("publishes the notebook's engine: a watcher sees the cells' steps and runLive's real-time run", async () => {
+    const engine = new Engine();
+    engine.spawnEnvironmentObject("plane", [0, 0, 0]);
+    const cube = engine.spawnInertialObject("unit_cube", [0, 0, 3]).instanceId;
+    const live = await serveLive({ engine, port: 0 });
+    expect(live.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\?watch=sim-[0-9a-f]{12}$/);
+    expect(live.simulationId).toBe(new URL(live.url).searchParams.get("watch"));
+    const watcher = await watch(live.url);
+    expect((await watcher.next("metadata")).bodies.length).toBe(2);
+    await watcher.next("frame");
+
+    engine.step(0.1); // a cell steps it
+    expect((await watcher.next("frame")).data.simulation_time).toBeCloseTo(0.1, 12);
+
+    const began = performance.now();
+    const reached = await runLive(engine, { duration: 0.5 });
+    const wall = (performance.now() - began) / 1000;
+    expect(reached).toBeCloseTo(0.6, 9);
+    expect(wall).toBeGreaterThan(0.45); // paced by the wall clock, not as fast as possible
+    expect(wall).toBeLessThan(2);
+    await new Promise((r) => setTimeout(r, 100));
+    const times = watcher.messages.filter((m) => m.type === "frame").map((m) => m.data.simulation_time);
+    expect(times.length).toBeGreaterThan(15); // ~30 frames at 60 Hz; a loaded machine may merge some
+    expect(times.every((t: number, i: number) => i === 0 || t > times[i - 1])).toBe(true);
+    expect(times[times.length - 1]).toBeCloseTo(0.6, 9);
+    const last = watcher.messages.filter((m) => m.type === "frame").pop();
+    const z = last.data.states.find((s: any) => s.body_id === cube).position.z;
+    expect(z).toBeCloseTo(engine.getBodyState(cube).position.z, 8);
+
+    live.close();
+    await watcher.next("complete");
+    await watcher.closed;
+    engine.dispose();
+  });
+
+  it("reuses the running server, refuses a second port, and falls back from a busy default port", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.once("error", () => resolve()).listen(8000, "127.0.0.1", () => resolve()));
+    try {
+      const first = await serveLive();
+      expect(new URL(first.url).port).not.toBe("8000");
+      expect(first.simulationId).toBeUndefined();
+      const again = await serveLive();
+      expect(new URL(again.url).port).toBe(new URL(first.url).port);
+      await expect(serveLive({ port: 1 })).rejects.toThrow(/already runs at .*stopLive\(\)/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("rejects bad runLive arguments with a clear message", async () => {
+    const engine = new Engine();
+    await expect(runLive(engine, { duration: -1 })).rejects.toThrow("runLive: duration must be a positive number of seconds (got -1)");
+    await expect(runLive(engine, { duration: 1, speed: 0 })).rejects.toThrow("runLive: speed must be a positive number (got 0)");
+    const controller = new AbortController();
+    const pending = runLive(engine, { duration: 60, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toThrow(/abort/i);
+    expect(engine.time).toBeLessThan(1);
+    engine.dispose();
+  });
+
+  it("never keeps a process alive: it exits by itself with a watcher still connected", async () => {
+    const script = `
+      const lab = require(${JSON.stringify(path.join(ROOT, "dist", "src"))});
+      const engine = new lab.Engine();
+      engine.spawnInertialObject("unit_cube", [0, 0, 1]);
+      lab.serveLive({ engine, port: 0 }).then(() => {
+        // The script's own work: 1 s, during which the test connects a watcher. Then nothing is left.
+        setTimeout(() => engine.step(0.1), 1000);
+      });`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /(http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    const watcher = await watch(url);
+    await watcher.next("frame");
+    const began = performance.now();
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(performance.now() - began).toBeLessThan(3000);
+    await watcher.closed; // the process took its server and the watcher's connection with it
+  });
+});
