@@ -788,7 +788,7 @@ describe("stepAsync() / updateAsync()", () => {
   it("updateAsync backwards returns a rejected Promise (does not throw synchronously)", async () => {
     const e = makeEngine();
     e.update(1000);
-    let p: Promise<void> | undefined;
+    let p: Promise<number> | undefined;
     let syncError: unknown;
     try {
       p = e.updateAsync(500);

@@ -20,7 +20,7 @@ function newestMtime(dir: string): number {
 export function setup(): void {
   const marker = path.join(root, "dist", "src", "index.js");
   const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  const sources = Math.max(...["src", "bench", "scripts", "examples"].map((dir) => newestMtime(path.join(root, dir))));
+  const sources = Math.max(...["src", "bench", "examples"].map((dir) => newestMtime(path.join(root, dir))));
   if (built >= sources) return;
   console.log("global setup: dist/ is older than src/, running tsc");
   execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")], { stdio: "inherit" });

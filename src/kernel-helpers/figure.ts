@@ -26,6 +26,8 @@ export interface PlotOptions {
   x?: "t" | BodyField;
   /** Body ids to plot. Default: every recorded body, at most 10. */
   bodies?: readonly number[];
+  /** Legend names for bodies by id (default "body 3 (unit_cube)"). */
+  labels?: Readonly<Record<number, string>>;
   /** Analytic curves drawn dashed over the data. */
   theory?: TheoryCurve | readonly TheoryCurve[];
   title?: string;
@@ -77,12 +79,13 @@ const DRAW_PLOTLY = `function (el, Plotly, fig) {
 
 function trajectoryTraces(source: Recording | Trajectory, options: PlotOptions): { traces: Trace[]; xLabel: string; yLabel: string; notes: string[] } {
   const trajectory = isRecording(source) ? source.trajectory : source;
-  const names = isRecording(source) ? new Map(source.scene.bodies.map((b) => [b.body_id, b.asset_name])) : new Map<number, string>();
+  const assets = isRecording(source) ? new Map(source.scene.bodies.map((b) => [b.body_id, b.asset_name])) : new Map<number, string>();
+  const bodyName = (id: number): string => options.labels?.[id] ?? (assets.has(id) ? `body ${id} (${assets.get(id)})` : `body ${id}`);
   const fields = toArray(options.y ?? "z");
   for (const f of fields) if (!isBodyField(f) && !isSystemField(f)) throw new Error(`plot: unknown field '${String(f)}' (one of ${FIELD_NAMES.join(", ")})`);
   const xField = options.x ?? "t";
   if (xField !== "t" && !isBodyField(xField)) throw new Error(`plot: x must be "t" or a body field (got '${String(xField)}')`);
-  const { indices, notes } = chooseBodies(trajectory, options.bodies);
+  const { indices, notes } = fields.some(isBodyField) ? chooseBodies(trajectory, options.bodies) : { indices: [], notes: [] };
   const traces: Trace[] = [];
   const time = trajectory.time.subarray(0, trajectory.frames);
   for (const field of fields) {
@@ -93,11 +96,11 @@ function trajectoryTraces(source: Recording | Trajectory, options: PlotOptions):
     for (const b of indices) {
       const id = trajectory.bodyIds[b];
       const x = xField === "t" ? time : bodySeries(trajectory, xField, b);
-      const body = names.has(id) ? `body ${id} (${names.get(id)})` : `body ${id}`;
+      const body = bodyName(id);
       traces.push(trace(fields.length > 1 ? `${body} ${field}` : body, x, bodySeries(trajectory, field, b), traces.length));
     }
   }
-  for (const curve of toArray(options.theory ?? [])) traces.push(theoryTrace(curve, time, xField === "t", traces.length));
+  toArray(options.theory ?? []).forEach((curve, nth) => traces.push(theoryTrace(curve, time, xField === "t", traces.length, nth)));
   const yLabel = fields.length === 1 ? fieldLabel(fields[0]) : fields.every(isSystemField) ? "energy (J)" : fields.join(", ");
   return { traces, xLabel: xField === "t" ? "t (s)" : fieldLabel(xField), yLabel, notes };
 }
@@ -125,15 +128,19 @@ function seriesTraces(source: Series | readonly Series[], options: PlotOptions):
     return { ...trace(s.name ?? `series ${i + 1}`, s.x, s.y, i), mode: s.mode, dash: s.dash };
   });
   const xs = traces.length > 0 ? traces[0].x : [];
-  for (const curve of toArray(options.theory ?? [])) traces.push(theoryTrace(curve, xs, true, traces.length));
+  toArray(options.theory ?? []).forEach((curve, nth) => traces.push(theoryTrace(curve, xs, true, traces.length, nth)));
   return { traces, xLabel: "x", yLabel: "y", notes: [] };
 }
 
-function theoryTrace(curve: TheoryCurve, xs: ArrayLike<number>, overTime: boolean, index: number): Trace {
-  if ("x" in curve) return { ...trace(curve.name, curve.x, curve.y, index), dash: true, color: "#222222" };
+/** Theory curves are dashed and dark, distinct from the data's colours and from each other. */
+const THEORY_COLOURS = ["#222222", "#7a7a7a", "#8c564b", "#1f4e79", "#6b3fa0"];
+
+function theoryTrace(curve: TheoryCurve, xs: ArrayLike<number>, overTime: boolean, index: number, nth: number): Trace {
+  const color = THEORY_COLOURS[nth % THEORY_COLOURS.length];
+  if ("x" in curve) return { ...trace(curve.name, curve.x, curve.y, index), dash: true, color };
   if (!overTime) throw new Error(`plot: theory curve '${curve.name}' is a function of time; give x and y arrays when x is not "t"`);
   const y = Float64Array.from(xs, (x) => curve.y(x));
-  return { ...trace(curve.name, xs, y, index), dash: true, color: "#222222" };
+  return { ...trace(curve.name, xs, y, index), dash: true, color };
 }
 
 function trace(name: string, x: ArrayLike<number>, y: ArrayLike<number>, index: number): Trace {

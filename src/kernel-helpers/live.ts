@@ -93,6 +93,8 @@ export interface RunLiveOptions {
   speed?: number;
   /** Stops early (rejects with an AbortError); interrupting the kernel does too. */
   signal?: AbortSignal;
+  /** Called after each frame's steps, when the engine can be read (for logging). */
+  onFrame?: (engine: Engine) => void;
 }
 
 const FRAME_MS = 1000 / 60;
@@ -113,14 +115,17 @@ export async function runLive(engine: Engine, options: RunLiveOptions): Promise<
     const startSim = engine.time;
     const endSim = startSim + options.duration;
     const startWall = performance.now();
+    // Frame k shows the state at k frame periods (× speed): it is computed when its time has come,
+    // so a run of `duration` takes duration / speed seconds, also when called repeatedly.
     for (let frame = 1; ; frame++) {
+      const wait = startWall + frame * FRAME_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       options.signal?.throwIfAborted();
       if (interrupted) throw new Error("runLive interrupted");
       const target = Math.min(endSim, startSim + (frame * FRAME_MS * speed) / 1000);
       await engine.updateAsync(target * 1000);
+      options.onFrame?.(engine);
       if (target >= endSim) return engine.time;
-      const wait = startWall + frame * FRAME_MS - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   } finally {
     if (kernel) process.off("SIGINT", onInterrupt);

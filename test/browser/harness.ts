@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Browser, BrowserContext, Locator, Page, WebSocket as PwWebSocket } from "playwright-core";
 import { chromium } from "playwright-core";
+import { describe, expect } from "vitest";
 import { crop, decodePng, imageStats, maskExcluding, type ImageStats, type Rect, type Rgba } from "./pixels";
 
 /** Debian's Chromium; MSD_LAB_CHROMIUM points elsewhere (e.g. to check the skip/fail path). */
@@ -347,4 +348,25 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Short, readable dump of what the page reported, for assertion messages. */
 export function report(w: Watched): string {
   return JSON.stringify({ pageErrors: w.pageErrors, consoleErrors: w.consoleErrors, failedRequests: w.failedRequests, foreign: w.foreign() }, null, 2);
+}
+
+/**
+ * `describe` when Chromium (and whatever else `missing` names) is there; otherwise `describe.skip`
+ * with a loud warning. Under CI=true nothing is skipped: the suite runs and fails on what is missing.
+ */
+export function browserSuite(what: string, missing: string[] = []): typeof describe | typeof describe.skip {
+  const chromium = chromiumAvailability();
+  const reasons = [...(chromium.ok ? [] : [chromium.reason]), ...missing];
+  if (reasons.length === 0) return describe;
+  const inCi = process.env.CI === "true";
+  console.warn(`\n*** ${what} ${inCi ? "CANNOT RUN" : "SKIPPED"}: ${reasons.join("; ")}. Under CI=true this is a failure, not a skip. ***\n`);
+  return inCi ? describe : describe.skip;
+}
+
+/** What every page test asserts at its end: no page or console errors, no HTTP errors, nothing off-origin. */
+export function expectCleanPage(w: Watched, allowedConsoleErrors: readonly RegExp[] = []): void {
+  expect(w.pageErrors, "uncaught errors in the page").toEqual([]);
+  expect(w.consoleErrors.filter((e) => !allowedConsoleErrors.some((r) => r.test(e))), "console errors").toEqual([]);
+  expect(w.responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`), "HTTP error responses").toEqual([]);
+  expect(w.foreign(), "requests that left the server's origin").toEqual([]);
 }

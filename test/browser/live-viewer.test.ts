@@ -27,6 +27,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type LiveServer } from "../../src/server";
 import {
   canvasShot,
+  expectCleanPage,
   chromiumAvailability,
   OUTPUT_DIR,
   recordCanvas,
@@ -180,16 +181,7 @@ suite("the live viewer (/live) in headless Chromium", () => {
     expectedConsoleErrors = [];
     if (!w) return;
     await w.close();
-    expect(w.pageErrors, "uncaught errors in the page").toEqual([]);
-    expect(
-      w.consoleErrors.filter((e) => !allowed.some((r) => r.test(e))),
-      "console errors",
-    ).toEqual([]);
-    expect(
-      w.responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`),
-      "HTTP error responses",
-    ).toEqual([]);
-    expect(w.foreign(), "requests that left the server's origin").toEqual([]);
+    expectCleanPage(w, allowed);
   });
 
   /** A fresh page on /live (of `base`, default the shared server), its asset list loaded. */

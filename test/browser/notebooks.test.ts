@@ -11,11 +11,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailability, launchBrowser, ROOT } from "./harness";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { browserSuite, launchBrowser, ROOT } from "./harness";
 import { expectOutputsRendered, openOffline } from "./offline-outputs";
 
-const IN_CI = process.env.CI === "true";
 const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
 const NOTEBOOKS = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb") && !f.startsWith("_")).sort();
 
@@ -27,12 +26,7 @@ function jupyterAvailability(): { ok: true; jupyter: string } | { ok: false; rea
 }
 
 const jupyter = jupyterAvailability();
-const chromium = chromiumAvailability();
-const missing = [jupyter, chromium].filter((a): a is { ok: false; reason: string } => !a.ok).map((a) => a.reason);
-if (missing.length > 0) {
-  console.warn(`\n*** notebook tests ${IN_CI ? "CANNOT RUN" : "SKIPPED"}: ${missing.join("; ")}. Under CI=true this is a failure, not a skip. ***\n`);
-}
-const suite = missing.length === 0 || IN_CI ? describe : describe.skip;
+const suite = browserSuite("notebook tests (test/browser/notebooks.test.ts)", jupyter.ok ? [] : [jupyter.reason]);
 
 interface Output {
   output_type: string;
@@ -58,7 +52,7 @@ suite("example notebooks on the tslab kernel", () => {
     if (!jupyter.ok) throw new Error(jupyter.reason);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "msd-notebooks-"));
     // The project's own kernel installer, into a private prefix (the user's kernels stay untouched).
-    execFileSync(process.execPath, [path.join(ROOT, "dist", "scripts", "install-kernel.js"), "--prefix", work], { stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(ROOT, "dist", "src", "kernel-helpers", "cli", "install-kernel.js"), "--prefix", work], { stdio: "pipe" });
     env = { ...process.env, JUPYTER_PATH: path.join(work, "share", "jupyter") };
   });
 

@@ -17,7 +17,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { startServer, type LiveServer } from "../../src/server";
-import { chromiumAvailability, launchBrowser, openWatched, report, screenshot, sleep, tid, type Watched } from "./harness";
+import { chromiumAvailability, expectCleanPage, launchBrowser, openWatched, report, screenshot, sleep, tid, type Watched } from "./harness";
 import { changedPixels, imageStats, type ImageStats } from "./pixels";
 
 const availability = chromiumAvailability();
@@ -154,10 +154,7 @@ suite("the trajectory player (notebook-player.js) in headless Chromium", () => {
     expectedConsoleErrors = [];
     if (!w) return;
     await w.close();
-    expect(w.pageErrors, "uncaught errors in the page").toEqual([]);
-    expect(w.consoleErrors.filter((e) => !allowed.some((r) => r.test(e))), "console errors").toEqual([]);
-    expect(w.responses.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`), "HTTP error responses").toEqual([]);
-    expect(w.foreign(), "requests that left the server's origin").toEqual([]);
+    expectCleanPage(w, allowed);
   });
 
   /** A fresh page at the server's origin with mountPlayer loaded. */

@@ -5,17 +5,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { plotOutput, record, Report, showOutput, tableOutput, type Recording } from "../../src/kernel-helpers";
 import { outputHtml } from "../../src/kernel-helpers/rich-output";
-import { chromiumAvailability, launchBrowser, screenshot } from "./harness";
+import { browserSuite, launchBrowser, screenshot } from "./harness";
 import { expectOutputsRendered, openOffline } from "./offline-outputs";
 
-const IN_CI = process.env.CI === "true";
-const availability = chromiumAvailability();
-if (!availability.ok) console.warn(`\n*** report browser tests ${IN_CI ? "CANNOT RUN" : "SKIPPED"}: ${availability.reason}. Under CI=true this is a failure. ***\n`);
-const suite = availability.ok || IN_CI ? describe : describe.skip;
+const suite = browserSuite("report browser tests (test/browser/report.test.ts)");
 
 let browser: Browser;
 let dir: string;

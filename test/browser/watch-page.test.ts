@@ -2,15 +2,12 @@
 // real server and engine: read-only banner, frames as the owner steps, the scene drawn, a body
 // added mid-watch, and the end when the owner stops publishing.
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { startServer, type LiveServer } from "../../src/server";
-import { canvasShot, chromiumAvailability, launchBrowser, openWatched, report, tid } from "./harness";
+import { browserSuite, canvasShot, expectCleanPage, launchBrowser, openWatched, tid } from "./harness";
 
-const IN_CI = process.env.CI === "true";
-const availability = chromiumAvailability();
-if (!availability.ok) console.warn(`\n*** watch page tests ${IN_CI ? "CANNOT RUN" : "SKIPPED"}: ${availability.reason}. Under CI=true this is a failure. ***\n`);
-const suite = availability.ok || IN_CI ? describe : describe.skip;
+const suite = browserSuite("watch page tests (test/browser/watch-page.test.ts)");
 
 let browser: Browser;
 let server: LiveServer;
@@ -50,14 +47,12 @@ suite("the live page watching a published engine", () => {
       } finally {
         clearInterval(stepper);
       }
-      const secondMetadata = w.received.filter((r) => r.type === "metadata")[1].message as { bodies: unknown[] };
+      const secondMetadata = w.received.filter((r) => r.type === "metadata")[1].message as unknown as { bodies: unknown[] };
       expect(secondMetadata.bodies.length).toBe(7);
 
       server.unpublish(id);
       await expect.poll(() => w.page.locator(tid("watch-state")).textContent(), { timeout: 15_000 }).toBe("simulation ended");
-      expect(w.pageErrors, report(w)).toEqual([]);
-      expect(w.consoleErrors, report(w)).toEqual([]);
-      expect(w.foreign()).toEqual([]);
+      expectCleanPage(w);
     } finally {
       await w.close();
       engine.dispose();

@@ -74,7 +74,9 @@ describe("plotOutput", () => {
   });
 
   it("plots system energy as kinetic, potential and total", () => {
-    const fig = plotOutput(run, { y: "energy" }).data as any;
+    const out = plotOutput(run, { y: "energy" });
+    expect(out.text).not.toContain("bodies shown"); // no per-body traces, no note about choosing bodies
+    const fig = out.data as any;
     expect(fig.data.map((t: any) => t.name)).toEqual(["kinetic energy", "potential energy", "total energy"]);
     // Free fall conserves energy: total at 0.3 s equals the start (both bodies in the air).
     const total = fig.data[2].y;
@@ -86,6 +88,9 @@ describe("plotOutput", () => {
     const fig = plotOutput([{ x: [0, 1, 2], y: [1, 4, 9], name: "squares", mode: "markers" }], { theory: { name: "x²", x: [0, 1, 2], y: [0, 1, 4] } }).data as any;
     expect(fig.data[0]).toMatchObject({ name: "squares", mode: "markers", x: [0, 1, 2], y: [1, 4, 9] });
     expect(plotOutput(run, { bodies: [3] }).data).toMatchObject({ data: [{ name: "body 3 (small_sphere)" }] });
+    const labelled = plotOutput(run, { labels: { 3: "sphere e = 0.5" }, theory: [{ name: "a", y: (t) => t }, { name: "b", y: (t) => -t }] }).data as any;
+    expect(labelled.data.map((t: any) => t.name)).toEqual([`body ${cube} (unit_cube)`, "sphere e = 0.5", "a", "b"]);
+    expect(labelled.data[2].line.color).not.toBe(labelled.data[3].line.color);
     const path = plotOutput(run, { x: "x", y: "z", bodies: [3] }).data as any;
     expect(path.layout.xaxis.title.text).toBe("x (m)");
   });

@@ -105,6 +105,25 @@ describe("serveLive", () => {
     }
   });
 
+  it("runLive keeps real time across repeated short calls and reports every frame", async () => {
+    const engine = new Engine();
+    engine.spawnInertialObject("unit_cube", [0, 0, 5]);
+    const seen: number[] = [];
+    const began = performance.now();
+    for (let i = 0; i < 10; i++) await runLive(engine, { duration: 0.05, onFrame: (e) => seen.push(e.time) });
+    const wall = (performance.now() - began) / 1000;
+    expect(engine.time).toBeCloseTo(0.5, 9);
+    expect(wall).toBeGreaterThan(0.47); // 0.5 s of simulation at speed 1, never faster
+    expect(seen.length).toBe(30); // 3 frames of 1/60 s per 0.05 s call
+    expect(seen.every((t, i) => i === 0 || t > seen[i - 1])).toBe(true);
+    // speed 4: four times faster than real time
+    const fast = performance.now();
+    await runLive(engine, { duration: 1, speed: 4 });
+    expect((performance.now() - fast) / 1000).toBeGreaterThan(0.23);
+    expect(engine.time).toBeCloseTo(1.5, 9);
+    engine.dispose();
+  });
+
   it("rejects bad runLive arguments with a clear message", async () => {
     const engine = new Engine();
     await expect(runLive(engine, { duration: -1 })).rejects.toThrow("runLive: duration must be a positive number of seconds (got -1)");

@@ -3,8 +3,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { packageRoot } from "../../engine/package-root";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = packageRoot();
 export const TSLAB = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
 
 /** The first Python that can import jupyter_client, or undefined. */
