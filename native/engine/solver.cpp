@@ -8,7 +8,6 @@ namespace msd {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kNormalPasses = 4;
 
 // 1 / (mA + mB + n·(IA⁻¹(rA×n))×rA + n·(IB⁻¹(rB×n))×rB): the effective mass along `axis`.
 double effectiveMass(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB,
@@ -20,18 +19,6 @@ double effectiveMass(const SolverBody& a, const SolverBody& b, const Vec3& rA, c
 
 Vec3 relativeVelocityAt(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB) {
   return (b.v + cross(b.w, rB)) - (a.v + cross(a.w, rA));
-}
-
-void applyImpulse(SolverBody& a, SolverBody& b, const Vec3& rA, const Vec3& rB, const Vec3& p) {
-  a.v -= p * a.invMass;
-  a.w -= a.invInertia * cross(rA, p);
-  b.v += p * b.invMass;
-  b.w += b.invInertia * cross(rB, p);
-}
-
-void applyAngularImpulse(SolverBody& a, SolverBody& b, const Vec3& l) {
-  a.w -= a.invInertia * l;
-  b.w += b.invInertia * l;
 }
 
 }  // namespace
@@ -69,6 +56,8 @@ void ContactSolver::prepare() {
       p.maxNormalImpulse = 0;
       p.stepImpulse = 0;
       p.normalMass = effectiveMass(a, b, p.rA, p.rB, c.normal);
+      p.rnA = cross(p.rA, c.normal);
+      p.rnB = cross(p.rB, c.normal);
       p.baseSeparation = cp.mp.separation - dot(p.rB - p.rA, c.normal);
       p.relativeVelocity = dot(c.normal, relativeVelocityAt(a, b, p.rA, p.rB));
       centerA += p.rA;
@@ -77,6 +66,10 @@ void ContactSolver::prepare() {
     double inv = 1.0 / c.pointCount;
     c.frictionRA = centerA * inv;
     c.frictionRB = centerB * inv;
+    c.rtA1 = cross(c.frictionRA, c.tangent1);
+    c.rtA2 = cross(c.frictionRA, c.tangent2);
+    c.rtB1 = cross(c.frictionRB, c.tangent1);
+    c.rtB2 = cross(c.frictionRB, c.tangent2);
     c.tangentMass1 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent1);
     c.tangentMass2 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent2);
     double k = dot(c.normal, a.invInertia * c.normal) + dot(c.normal, b.invInertia * c.normal);
@@ -93,18 +86,65 @@ void ContactSolver::prepare() {
     c.tangentImpulse2 = contact.tangentImpulse2;
     c.twistImpulse = contact.twistImpulse;
   }
+  refresh();
 }
+
+void ContactSolver::refresh() {
+  for (ContactConstraint& c : constraints_) {
+    const SolverBody& a = bodyOrStatic(c.a);
+    const SolverBody& b = bodyOrStatic(c.b);
+    Vec3 dp = b.deltaPosition - a.deltaPosition;
+    for (int i = 0; i < c.pointCount; ++i) {
+      ConstraintPoint& p = c.points[i];
+      // Current separation from how far the bodies moved since the manifold was computed.
+      Vec3 prA = rotate(a.deltaRotation, p.rA), prB = rotate(b.deltaRotation, p.rB);
+      p.separation = dot(dp + prB - prA, c.normal) + p.baseSeparation;
+      p.angularA = a.invInertia * p.rnA;
+      p.angularB = b.invInertia * p.rnB;
+    }
+    c.angularA1 = a.invInertia * c.rtA1;
+    c.angularA2 = a.invInertia * c.rtA2;
+    c.angularB1 = b.invInertia * c.rtB1;
+    c.angularB2 = b.invInertia * c.rtB2;
+    c.twistA = a.invInertia * c.normal;
+    c.twistB = b.invInertia * c.normal;
+  }
+}
+
+namespace {
+
+// Impulse λ along the normal at point p (cached directions: no matrix products in the inner loop).
+void applyNormalImpulse(SolverBody& a, SolverBody& b, const ConstraintPoint& p, const Vec3& normal, double lambda) {
+  a.v -= normal * (lambda * a.invMass);
+  a.w -= p.angularA * lambda;
+  b.v += normal * (lambda * b.invMass);
+  b.w += p.angularB * lambda;
+}
+
+// Tangent impulses λ1, λ2 at the patch centre.
+void applyTangentImpulse(SolverBody& a, SolverBody& b, const ContactConstraint& c, double lambda1, double lambda2) {
+  Vec3 p = c.tangent1 * lambda1 + c.tangent2 * lambda2;
+  a.v -= p * a.invMass;
+  a.w -= c.angularA1 * lambda1 + c.angularA2 * lambda2;
+  b.v += p * b.invMass;
+  b.w += c.angularB1 * lambda1 + c.angularB2 * lambda2;
+}
+
+// Normal relative velocity at p: n·(vB − vA) + ωB·(rB × n) − ωA·(rA × n).
+double normalVelocity(const SolverBody& a, const SolverBody& b, const ConstraintPoint& p, const Vec3& normal) {
+  return dot(b.v - a.v, normal) + dot(b.w, p.rnB) - dot(a.w, p.rnA);
+}
+
+}  // namespace
 
 void ContactSolver::warmStart() {
   for (ContactConstraint& c : constraints_) {
     SolverBody& a = bodyOrStatic(c.a);
     SolverBody& b = bodyOrStatic(c.b);
-    for (int i = 0; i < c.pointCount; ++i) {
-      const ConstraintPoint& p = c.points[i];
-      applyImpulse(a, b, p.rA, p.rB, c.normal * p.normalImpulse);
-    }
-    applyImpulse(a, b, c.frictionRA, c.frictionRB, c.tangent1 * c.tangentImpulse1 + c.tangent2 * c.tangentImpulse2);
-    applyAngularImpulse(a, b, c.normal * c.twistImpulse);
+    for (int i = 0; i < c.pointCount; ++i) applyNormalImpulse(a, b, c.points[i], c.normal, c.points[i].normalImpulse);
+    applyTangentImpulse(a, b, c, c.tangentImpulse1, c.tangentImpulse2);
+    a.w -= c.twistA * c.twistImpulse;
+    b.w += c.twistB * c.twistImpulse;
   }
 }
 
@@ -119,21 +159,17 @@ void ContactSolver::solve(bool useBias) {
 }
 
 void ContactSolver::solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias) {
-  Vec3 dp = b.deltaPosition - a.deltaPosition;
   // Alternate the point order between iterations (symmetric Gauss–Seidel), so the order-dependent
   // error of one pass is undone by the next instead of accumulating into a spin.
   // A face contact's points are strongly coupled through the bodies' rotation: a few local passes
   // per iteration (cheap: the two bodies are already in cache) converge the manifold so a stack
   // does not pick up a spin from the order its points were solved in.
-  int passes = c.pointCount > 1 ? kNormalPasses : 1;
+  int passes = c.pointCount > 1 ? (useBias ? settings_.normalPasses : settings_.relaxPasses) : 1;
   for (int k = 0; k < c.pointCount * passes; ++k) {
     bool reverse = reverseOrder_ != ((k / c.pointCount) % 2 == 1);
     int i = reverse ? c.pointCount - 1 - (k % c.pointCount) : (k % c.pointCount);
     ConstraintPoint& p = c.points[i];
-    // Current separation from how far the bodies moved since the manifold was computed.
-    Vec3 prA = rotate(a.deltaRotation, p.rA), prB = rotate(b.deltaRotation, p.rB);
-    double s = dot(dp + prB - prA, c.normal) + p.baseSeparation;
-
+    double s = p.separation;
     double bias = 0, massScale = 1, impulseScale = 0;
     if (s > 0) {
       bias = s * invH_;  // speculative: let the gap close within this substep, no further
@@ -142,13 +178,13 @@ void ContactSolver::solveNormal(ContactConstraint& c, SolverBody& a, SolverBody&
       massScale = c.softness.massScale;
       impulseScale = c.softness.impulseScale;
     }
-    double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
+    double vn = normalVelocity(a, b, p, c.normal);
     double impulse = -p.normalMass * massScale * (vn + bias) - impulseScale * p.normalImpulse;
     double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
     impulse = newImpulse - p.normalImpulse;
     p.normalImpulse = newImpulse;
     p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
-    applyImpulse(a, b, p.rA, p.rB, c.normal * impulse);
+    applyNormalImpulse(a, b, p, c.normal, impulse);
   }
 }
 
@@ -157,10 +193,12 @@ void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBod
   for (int i = 0; i < c.pointCount; ++i) totalNormalImpulse += c.points[i].normalImpulse;
   double limit = c.friction * totalNormalImpulse;
 
-  Vec3 dv = relativeVelocityAt(a, b, c.frictionRA, c.frictionRB);
+  Vec3 dv = b.v - a.v;
+  double v1 = dot(dv, c.tangent1) + dot(b.w, c.rtB1) - dot(a.w, c.rtA1);
+  double v2 = dot(dv, c.tangent2) + dot(b.w, c.rtB2) - dot(a.w, c.rtA2);
   double old1 = c.tangentImpulse1, old2 = c.tangentImpulse2;
-  double new1 = old1 - c.tangentMass1 * dot(dv, c.tangent1);
-  double new2 = old2 - c.tangentMass2 * dot(dv, c.tangent2);
+  double new1 = old1 - c.tangentMass1 * v1;
+  double new2 = old2 - c.tangentMass2 * v2;
   double magnitudeSq = new1 * new1 + new2 * new2;
   if (magnitudeSq > limit * limit) {  // Coulomb's circular cone: |λt| ≤ μ Σλn
     double scale = limit / std::sqrt(magnitudeSq);
@@ -169,14 +207,16 @@ void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBod
   }
   c.tangentImpulse1 = new1;
   c.tangentImpulse2 = new2;
-  applyImpulse(a, b, c.frictionRA, c.frictionRB, c.tangent1 * (new1 - old1) + c.tangent2 * (new2 - old2));
+  applyTangentImpulse(a, b, c, new1 - old1, new2 - old2);
 
   if (c.twistRadius > 0) {
     double twistLimit = limit * c.twistRadius;
     double spin = dot(b.w - a.w, c.normal);
     double oldTwist = c.twistImpulse;
     c.twistImpulse = std::clamp(oldTwist - c.twistMass * spin, -twistLimit, twistLimit);
-    applyAngularImpulse(a, b, c.normal * (c.twistImpulse - oldTwist));
+    double twist = c.twistImpulse - oldTwist;
+    a.w -= c.twistA * twist;
+    b.w += c.twistB * twist;
   }
 }
 
@@ -197,7 +237,7 @@ void ContactSolver::applyRestitution() {
       for (int i = 0; i < c.pointCount; ++i) {
         ConstraintPoint& p = c.points[i];
         if (p.relativeVelocity > -settings_.restitutionThreshold || p.maxNormalImpulse == 0) continue;
-        double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
+        double vn = normalVelocity(a, b, p, c.normal);
         double impulse = -p.normalMass * (vn + c.restitution * p.relativeVelocity);
         double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
         impulse = newImpulse - p.normalImpulse;
@@ -205,7 +245,7 @@ void ContactSolver::applyRestitution() {
         p.stepImpulse += impulse;
         p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
         largestChange = std::max(largestChange, std::fabs(impulse) * (p.normalMass > 0 ? 1.0 / p.normalMass : 0.0));
-        applyImpulse(a, b, p.rA, p.rB, c.normal * impulse);
+        applyNormalImpulse(a, b, p, c.normal, impulse);
       }
     }
     if (largestChange < 1e-9) break;

@@ -30,6 +30,9 @@ Softness makeSoftness(double hertz, double dampingRatio, double h);
 
 struct ConstraintPoint {
   Vec3 rA, rB;                 // anchors relative to the centres of mass, world frame, fixed for the step
+  Vec3 rnA, rnB;               // rA × n, rB × n: how the normal impulse turns each body (fixed for the step)
+  Vec3 angularA, angularB;     // IA⁻¹·rnA, IB⁻¹·rnB at the bodies' current orientations (see refresh())
+  double separation = 0;       // at the bodies' current positions (see refresh())
   double baseSeparation = 0;   // separation minus the anchors' contribution, so s = dot(d, n) + base
   double normalMass = 0;
   double relativeVelocity = 0;
@@ -48,6 +51,8 @@ struct ContactConstraint {
   int pointCount = 0;
   ConstraintPoint points[4];
   Vec3 frictionRA, frictionRB;  // patch centre relative to each centre of mass
+  Vec3 rtA1, rtA2, rtB1, rtB2;  // frictionR × tangent: how the tangent impulses turn each body
+  Vec3 angularA1, angularA2, angularB1, angularB2, twistA, twistB;  // I⁻¹ applied to those and to n (see refresh())
   double tangentMass1 = 0, tangentMass2 = 0, twistMass = 0, twistRadius = 0;
   double tangentImpulse1 = 0, tangentImpulse2 = 0, twistImpulse = 0;
   Contact* contact = nullptr;  // where impulses are stored back
@@ -59,6 +64,9 @@ struct SolverSettings {
   double contactPushMaxVelocity = 3;
   double restitutionThreshold = 0.2;
   int restitutionIterations = 8;
+  // Gauss–Seidel passes over a multi-point manifold per solve (with bias) and per relax.
+  int normalPasses = 4;
+  int relaxPasses = 4;
 };
 
 class ContactSolver {
@@ -69,6 +77,9 @@ class ContactSolver {
   // Effective masses, softness, warm-start impulses and the approach velocity used by restitution.
   // Expects each point's anchors (rA, rB) to be filled in by the caller; derives the patch centre.
   void prepare();
+  // Recomputes what depends on the bodies' current poses (separations, I⁻¹-weighted directions);
+  // call after every position integration. prepare() does it for the poses at the step's start.
+  void refresh();
   void warmStart();
   void solve(bool useBias);
   // Adds each point's substep impulse to its step total; call once at the end of every substep.

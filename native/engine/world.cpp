@@ -317,6 +317,7 @@ void World::solve(double dt) {
     solver.warmStart();
     solver.solve(true);
     integratePositions(sb, awake, inContact, h);
+    solver.refresh();
     solver.solve(false);
     solver.accumulateSubstepImpulses();
   }

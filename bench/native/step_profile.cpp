@@ -1,0 +1,93 @@
+// The benchmark scenes of bench/scenes.ts built with the engine's C++ API, stepped 600 times at
+// 1/60 s: a driver for profilers (valgrind --tool=callgrind, perf) that sees only the engine, not
+// Node. `msd_step_profile pile-1000` prints ms/step and how many bodies sleep at the end.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "shape.h"
+#include "world.h"
+
+using namespace msd;
+
+namespace {
+
+std::vector<Vec3> box(double hx, double hy, double hz) {
+  std::vector<Vec3> v;
+  for (int i = 0; i < 8; ++i) v.push_back({(i & 1) ? hx : -hx, (i & 2) ? hy : -hy, (i & 4) ? hz : -hz});
+  return v;
+}
+
+void addCube(World& world, int32_t cube, Vec3 at) {
+  BodyDef def;
+  def.shape = cube;
+  def.origin = at;
+  def.mass = 1;
+  def.friction = 0.5;
+  def.restitution = 0;
+  world.createBody(def);
+}
+
+void build(World& world, const std::string& scene) {
+  int32_t ground = world.addShape(makeHullShape(box(50, 50, 0.5)), 1, "ground");
+  int32_t cube = world.addShape(makeHullShape(box(0.5, 0.5, 0.5)), 2, "cube");
+  BodyDef floor;
+  floor.shape = ground;
+  floor.isStatic = true;
+  floor.origin = {0, 0, -0.5};
+  floor.friction = 0.5;
+  floor.restitution = 0;
+  world.createBody(floor);
+  if (scene.rfind("pile-", 0) == 0) {
+    int n = std::stoi(scene.substr(5));
+    int side = n <= 1000 ? 10 : 20;
+    for (int i = 0; i < n; ++i) {
+      int column = i % side, row = (i / side) % side, layer = i / (side * side);
+      addCube(world, cube, {(column - (side - 1) / 2.0) * 1.5, (row - (side - 1) / 2.0) * 1.5, 2 + layer * 1.5});
+    }
+  } else if (scene.rfind("pyramid-", 0) == 0) {
+    int rows = std::stoi(scene.substr(8));
+    for (int r = 0; r < rows; ++r) {
+      int count = rows - r;
+      for (int i = 0; i < count; ++i) addCube(world, cube, {(i - (count - 1) / 2.0) * 1.01, 0, 0.5 + r});
+    }
+  } else {
+    addCube(world, cube, {0, 0, 5});
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string scene = argc > 1 ? argv[1] : "pile-1000";
+  int steps = argc > 2 ? std::atoi(argv[2]) : 600;
+  WorldConfig config;
+  // Solver experiments: MSD_PASSES=normal,relax MSD_SUBSTEPS=n
+  if (const char* passes = std::getenv("MSD_PASSES")) std::sscanf(passes, "%d,%d", &config.solver.normalPasses, &config.solver.relaxPasses);
+  if (const char* substeps = std::getenv("MSD_SUBSTEPS")) config.substeps = std::atoi(substeps);
+  World world(config);
+  build(world, scene);
+  bool trace = argc > 3 && std::strcmp(argv[3], "trace") == 0;
+  auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) {
+    world.step(1.0 / 60.0);
+    if (trace && i % 30 == 29) {
+      int awake = 0;
+      for (const Body& b : world.bodies()) awake += !b.isStatic && b.isAwake();
+      double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+      std::printf("step %4d  t %5.2f s  awake %5d  contacts %6zu  %8.1f ms so far\n", i + 1, world.time(), awake, world.contacts().size(), elapsed);
+    }
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+  int asleep = 0, bodies = 0;
+  for (const Body& b : world.bodies()) {
+    if (b.isStatic) continue;
+    ++bodies;
+    if (!b.isAwake()) ++asleep;
+  }
+  std::printf("%s: %d steps, %.4f ms/step, %d of %d bodies asleep\n", scene.c_str(), steps, ms / steps, asleep, bodies);
+  return 0;
+}
