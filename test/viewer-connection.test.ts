@@ -19,6 +19,7 @@ interface ConnectionModule {
   pageToken(loc: URL): string | null;
   pageWatchId(loc: URL): string | null;
   watchMessage(id: string): { type: "watch"; simulation_id: string };
+  watchLabels(id: string, name?: unknown): { text: string; title: string; tooltip: string };
   liveSocketUrl(loc: URL): string;
   backoffDelay(failures: number): number;
   LiveSession: new (config: { url: string; objects: object[]; timestepMs: number; durationS: number }, handlers: Handlers) => Session;
@@ -104,6 +105,22 @@ describe("page URL parameters", () => {
     expect(mod.pageToken(loc)).toBe("t+1");
     expect(mod.liveSocketUrl(loc)).toBe("ws://10.0.0.5:8000/api/v1/live?token=t%2B1");
     expect(mod.liveSocketUrl(new URL("https://example.test/live?watch=s1"))).toBe("wss://example.test/api/v1/live");
+  });
+
+  it("watchLabels: the publication's name from the watch metadata names the page; without one, the id", () => {
+    expect(mod.watchLabels("a1b2", "notebook")).toEqual({
+      text: "Watching notebook (simulation a1b2, read-only)",
+      title: "msd-lab · watching notebook",
+      tooltip: "notebook: simulation a1b2, run elsewhere (e.g. a notebook): this page only shows it",
+    });
+    expect(mod.watchLabels("s-9", "  pendulum sweep ").text, "trimmed").toBe("Watching pendulum sweep (simulation s-9, read-only)");
+    for (const name of [undefined, "", "   ", 42, null]) {
+      expect(mod.watchLabels("s-9", name), `name ${JSON.stringify(name)}`).toEqual({
+        text: "Watching simulation s-9 (read-only)",
+        title: "msd-lab · watching s-9",
+        tooltip: "Simulation s-9, run elsewhere (e.g. a notebook): this page only shows it",
+      });
+    }
   });
 
   it("watchMessage is the protocol's first watch message", () => {

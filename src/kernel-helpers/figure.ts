@@ -4,7 +4,7 @@
 import type { Trajectory } from "../engine/types";
 import { fieldLabel, FIELD_NAMES, isBodyField, isSystemField, PlotField, BodyField, bodySeries, systemSeries } from "./trajectory-fields";
 import { isRecording, isTrajectory, Recording } from "./recording";
-import { escapeHtml, RichOutput } from "./rich-output";
+import { escapeHtml, RichOutput, shortNumber } from "./rich-output";
 import { ChartSeries, PALETTE, renderSvgChart } from "./svg-chart";
 
 /** A plain series to plot. */
@@ -68,13 +68,14 @@ export function plotOutput(source: Plottable, options: PlotOptions = {}): RichOu
     libraries: ["plotly"],
     draw: DRAW_PLOTLY,
     data: plotlyFigure(traces, layout, options.logY === true),
+    image: svg,
   };
 }
 
 const DRAW_PLOTLY = `function (el, Plotly, fig) {
   var div = document.createElement("div");
   el.appendChild(div);
-  Plotly.newPlot(div, fig.data, fig.layout, fig.config);
+  return Plotly.newPlot(div, fig.data, fig.layout, fig.config);
 }`;
 
 function trajectoryTraces(source: Recording | Trajectory, options: PlotOptions): { traces: Trace[]; xLabel: string; yLabel: string; notes: string[] } {
@@ -186,7 +187,7 @@ function compact(values: ArrayLike<number>, stride: number): (number | null)[] {
 
 function describePlot(traces: Trace[], layout: { title?: string; xLabel?: string; yLabel?: string }, notes: string[]): string {
   const lines = [`Plot${layout.title ? ` "${layout.title}"` : ""}: ${layout.yLabel ?? "y"} against ${layout.xLabel ?? "x"}`];
-  for (const t of traces) lines.push(`  ${t.name}: ${t.x.length} points, y from ${fmt(min(t.y))} to ${fmt(max(t.y))}`);
+  for (const t of traces) lines.push(`  ${t.name}: ${t.x.length} points, y from ${shortNumber(min(t.y))} to ${shortNumber(max(t.y))}`);
   for (const note of notes) lines.push(`  (${note})`);
   return lines.join("\n");
 }
@@ -203,9 +204,6 @@ function max(values: ArrayLike<number>): number {
   return m;
 }
 
-function fmt(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "-";
-}
 
 function toArray<T>(value: T | readonly T[]): readonly T[] {
   return Array.isArray(value) ? (value as readonly T[]) : [value as T];

@@ -10,6 +10,20 @@ type WriteDisplayData = (content: { data: MimeBundle; metadata: object; transien
 
 interface TslabJupyterModule {
   lastWriteDisplayData: WriteDisplayData | null;
+  ZmqServer?: { prototype: { handleExecute?: (this: unknown, sock: unknown, msg: ExecuteMessage) => unknown } };
+  JupyterHandlerImpl?: { prototype: { handleExecuteImpl?: (this: unknown, req: object, ...rest: unknown[]) => unknown } };
+}
+
+interface ExecuteMessage {
+  content?: object;
+  metadata?: { cellId?: unknown; deletedCells?: unknown };
+}
+
+/** The cell an execution came from, where the frontend says (JupyterLab ≥ 3, Notebook 7). */
+export interface CellInfo {
+  cellId: string | undefined;
+  /** Cells the user deleted since the last execution. */
+  deletedCells: string[];
 }
 
 const TSLAB_JUPYTER = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
@@ -23,10 +37,52 @@ function tslabJupyter(): TslabJupyterModule | null {
     const exports = mod?.exports as Partial<TslabJupyterModule> | undefined;
     if (TSLAB_JUPYTER.test(file) && exports && "lastWriteDisplayData" in exports) {
       cached = exports as TslabJupyterModule;
+      trackCells(cached);
       break;
     }
   }
   return cached;
+}
+
+const cellOfRequest = new WeakMap<object, CellInfo>();
+let executing: CellInfo = { cellId: undefined, deletedCells: [] };
+
+/**
+ * tslab hands a request's content, not its metadata, to the code that runs it; the frontend puts
+ * the cell id in the metadata. Requests are queued (Run All sends them at once), so the id is
+ * attached to the content when a request arrives and read back when it starts running.
+ */
+function trackCells(tslab: TslabJupyterModule): void {
+  const server = tslab.ZmqServer?.prototype;
+  const handler = tslab.JupyterHandlerImpl?.prototype;
+  const receive = server?.handleExecute;
+  const run = handler?.handleExecuteImpl;
+  if (!server || !handler || !receive || !run) return;
+  server.handleExecute = function (sock, msg) {
+    const cellId = msg?.metadata?.cellId;
+    const deleted = msg?.metadata?.deletedCells;
+    if (msg?.content && typeof msg.content === "object") {
+      cellOfRequest.set(msg.content, {
+        cellId: typeof cellId === "string" ? cellId : undefined,
+        deletedCells: Array.isArray(deleted) ? deleted.filter((d): d is string => typeof d === "string") : [],
+      });
+    }
+    return receive.call(this, sock, msg);
+  };
+  handler.handleExecuteImpl = function (req, ...rest) {
+    executing = cellOfRequest.get(req) ?? { cellId: undefined, deletedCells: [] };
+    return run.call(this, req, ...rest);
+  };
+}
+
+/** The cell whose code is running (or ran last), as far as the frontend said. */
+export function executingCell(): CellInfo {
+  return executing;
+}
+
+/** Identifies the current execution: tslab makes a new output writer for every request. */
+export function executionToken(): unknown {
+  return tslabJupyter()?.lastWriteDisplayData ?? undefined;
 }
 
 /** Whether this code runs inside a tslab Jupyter kernel (rich outputs are shown in the cell). */
@@ -47,4 +103,27 @@ export function sendDisplay(bundle: MimeBundle, displayId?: string, update = fal
 /** For tests: forget what was found (e.g. after loading a fake tslab module). */
 export function resetKernelDetection(): void {
   cached = undefined;
+}
+
+/**
+ * Runs `callback` when the user interrupts the kernel (■), until the returned function is called.
+ * tslab turns SIGINT into an interrupt of the cell's JavaScript; native work and timers need
+ * their own stop. Outside a kernel nothing is registered (Ctrl-C keeps ending a script).
+ */
+export function onKernelInterrupt(callback: () => void): () => void {
+  if (!inKernel()) return () => undefined;
+  // Not while the cell's synchronous code runs: tslab runs it with vm's breakOnSigint, which takes
+  // the SIGINT handling over and restores the signal's old disposition afterwards; a listener
+  // added meanwhile would leave SIGINT unhandled (the next interrupt would kill the kernel).
+  let listening = false;
+  let stopped = false;
+  setImmediate(() => {
+    if (stopped) return;
+    process.on("SIGINT", callback);
+    listening = true;
+  });
+  return () => {
+    stopped = true;
+    if (listening) process.off("SIGINT", callback);
+  };
 }

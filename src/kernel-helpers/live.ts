@@ -55,8 +55,13 @@ export async function stopLive(): Promise<void> {
 async function liveServer(options: ServeLiveOptions): Promise<LiveServer> {
   if (running) {
     const server = await running;
-    if (options.port !== undefined && options.port !== server.port) {
-      throw new Error(`a live server already runs at ${server.url}; call stopLive() before starting one on port ${options.port}`);
+    // Port 0 means "any free port": the running server is one.
+    const otherPort = options.port !== undefined && options.port !== 0 && options.port !== server.port;
+    const otherHost = options.host !== undefined && options.host !== server.host;
+    const otherToken = options.token !== undefined && options.token !== server.token;
+    if (otherPort || otherHost || otherToken) {
+      const wanted = otherPort ? `port ${options.port}` : otherHost ? `host ${options.host}` : "another token";
+      throw new Error(`a live server already runs at ${server.url}; call stopLive() before starting one with ${wanted}`);
     }
     return server;
   }
@@ -84,50 +89,4 @@ function announce(url: string, simulationId: string | undefined): void {
   }
   const link = `<a href="${escapeHtml(url)}" target="_blank" rel="noopener">${escapeHtml(url)}</a>`;
   sendDisplay({ "text/html": `<div style="font:13px system-ui,sans-serif">${escapeHtml(what)}: ${link}</div>`, "text/plain": `${what}: ${url}` });
-}
-
-export interface RunLiveOptions {
-  /** Seconds of simulation time to run. */
-  duration: number;
-  /** Simulation seconds per wall-clock second. Default 1 (real time). */
-  speed?: number;
-  /** Stops early (rejects with an AbortError); interrupting the kernel does too. */
-  signal?: AbortSignal;
-  /** Called after each frame's steps, when the engine can be read (for logging). */
-  onFrame?: (engine: Engine) => void;
-}
-
-const FRAME_MS = 1000 / 60;
-
-/**
- * Steps the engine paced by the wall clock, so watchers see it move at `speed` × real time;
- * the event loop stays free between frames. Resolves with the simulation time reached.
- */
-export async function runLive(engine: Engine, options: RunLiveOptions): Promise<number> {
-  const speed = options.speed ?? 1;
-  if (!(options.duration > 0) || !Number.isFinite(options.duration)) throw new Error(`runLive: duration must be a positive number of seconds (got ${options.duration})`);
-  if (!(speed > 0) || !Number.isFinite(speed)) throw new Error(`runLive: speed must be a positive number (got ${speed})`);
-  let interrupted = false;
-  const onInterrupt = (): void => void (interrupted = true);
-  const kernel = inKernel();
-  if (kernel) process.on("SIGINT", onInterrupt);
-  try {
-    const startSim = engine.time;
-    const endSim = startSim + options.duration;
-    const startWall = performance.now();
-    // Frame k shows the state at k frame periods (× speed): it is computed when its time has come,
-    // so a run of `duration` takes duration / speed seconds, also when called repeatedly.
-    for (let frame = 1; ; frame++) {
-      const wait = startWall + frame * FRAME_MS - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      options.signal?.throwIfAborted();
-      if (interrupted) throw new Error("runLive interrupted");
-      const target = Math.min(endSim, startSim + (frame * FRAME_MS * speed) / 1000);
-      await engine.updateAsync(target * 1000);
-      options.onFrame?.(engine);
-      if (target >= endSim) return engine.time;
-    }
-  } finally {
-    if (kernel) process.off("SIGINT", onInterrupt);
-  }
 }

@@ -5,13 +5,16 @@ import { Engine } from "../engine";
 import type { Trajectory } from "../engine/types";
 import { gzipBase64 } from "./libraries";
 import { isRecording, isTrajectory, Recording, RecordedScene, recordingOf, sceneOf } from "./recording";
-import { escapeHtml, RichOutput } from "./rich-output";
+import { escapeHtml, RichOutput, shortNumber } from "./rich-output";
 
 export interface ShowOptions {
   /** For a bare Trajectory: the engine whose bodies it recorded (for their shapes). */
   engine?: Engine;
   title?: string;
-  /** Frames kept for playback at most (longer recordings keep every k-th frame). Default 1800. */
+  /**
+   * Frames kept for playback at most (longer recordings keep every k-th frame). Default: 1800, or
+   * fewer for many bodies, so that the poses stay under about 4 MB.
+   */
   maxFrames?: number;
 }
 
@@ -22,10 +25,10 @@ const POSE = 7;
 /** Builds the 3D view without showing it (for reports). */
 export function showOutput(source: Showable, options: ShowOptions = {}): RichOutput {
   const recording = asRecording(source, options);
-  const frames = keptFrames(recording?.trajectory.frames ?? 1, options.maxFrames ?? 1800);
+  const frames = keptFrames(recording?.trajectory.frames ?? 1, options.maxFrames ?? defaultMaxFrames(recording?.trajectory.bodyIds.length ?? 0));
   const { scene, ids, times, poses } = recording ? fromRecording(recording, frames) : fromEngine(source as Engine);
   const environment = scene.bodies.filter((b) => b.is_environment).length;
-  const span = times.length > 1 ? `${times.length} frames over ${fmt(times[times.length - 1] - times[0])} s` : `t = ${fmt(times[0])} s`;
+  const span = times.length > 1 ? `${times.length} frames over ${shortNumber(times[times.length - 1] - times[0])} s` : `t = ${shortNumber(times[0])} s`;
   const summary = `3D view${options.title ? ` "${options.title}"` : ""}: ${scene.bodies.length} bodies (${environment} environment), ${span}`;
   return {
     text: `${summary}. Interactive in a notebook or report with JavaScript.`,
@@ -59,6 +62,12 @@ function asRecording(source: Showable, options: ShowOptions): Recording | undefi
   }
   if (source instanceof Engine) return undefined;
   throw new Error("show: expected an Engine, a Recording (from record()) or a Trajectory");
+}
+
+const POSE_BUDGET_BYTES = 4_000_000;
+
+function defaultMaxFrames(bodies: number): number {
+  return Math.max(60, Math.min(1800, Math.floor(POSE_BUDGET_BYTES / (Math.max(1, bodies) * POSE * 4))));
 }
 
 /** Indices of the frames to keep: every k-th, and always the last. */
@@ -96,6 +105,3 @@ function fromEngine(engine: Engine): { scene: RecordedScene; ids: number[]; time
   return { scene, ids: moving.map((s) => s.body_id), times: Float64Array.of(engine.time), poses };
 }
 
-function fmt(v: number): string {
-  return String(Number(v.toPrecision(4)));
-}

@@ -1,8 +1,10 @@
 // In a notebook, tslab prints a failed cell's error with console.error(error): for an error thrown
 // inside msd-lab that is the library's own source line, a caret and a stack of its internals. Users
-// need the message (it names the problem) and where in their cell it happened, so errors whose top
-// frame is in this package are printed as "Error: message" plus the caller's frames only. tslab's
-// console is captured before any cell runs, so the hook is on the formatting (util.inspect).
+// need the message (it names the problem), so errors whose top frame is in this package (or in
+// tslab itself) print as "Error: message" plus the caller's own frames, if any: a cell's frames are
+// positions in tslab's compiled JavaScript ("evalmachine.<anonymous>"), which would only mislead,
+// so they are left out too. tslab's console is captured before any cell runs, so the hook is on
+// the formatting (util.inspect).
 import * as path from "path";
 import { inspect } from "util";
 import { packageRoot } from "../engine/package-root";

@@ -4,7 +4,7 @@
 import type { Engine } from "../engine";
 import type { SimulateOptions, Trajectory } from "../engine/types";
 import { AssetGeometry, BodyMetadata, sceneMetadata } from "../server/frames";
-import { inKernel } from "./jupyter-kernel";
+import { onKernelInterrupt } from "./jupyter-kernel";
 
 /** A body that does not move during the recording, with its pose (position; orientation w, x, y, z). */
 export interface FixedBody {
@@ -60,16 +60,13 @@ export async function record(engine: Engine, options: RecordOptions): Promise<Re
   const forward = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", forward);
   if (options.signal?.aborted) forward();
-  // tslab turns SIGINT into an interrupt of the cell's JavaScript; native stepping needs its own stop.
-  const onInterrupt = (): void => controller.abort(new Error("interrupted"));
-  const listenToInterrupt = inKernel();
-  if (listenToInterrupt) process.on("SIGINT", onInterrupt);
+  const stopListening = onKernelInterrupt(() => controller.abort(new Error("record interrupted")));
   try {
     const trajectory = await engine.simulateAsync({ ...options, signal: controller.signal });
     return { trajectory, scene };
   } finally {
     options.signal?.removeEventListener("abort", forward);
-    if (listenToInterrupt) process.off("SIGINT", onInterrupt);
+    stopListening();
   }
 }
 

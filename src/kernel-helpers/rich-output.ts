@@ -18,6 +18,8 @@ export interface RichOutput {
   readonly draw?: string;
   /** JSON-serialisable data passed to `draw`. */
   readonly data?: unknown;
+  /** A static SVG picture of the output, for frontends that show no HTML. */
+  readonly image?: string;
 }
 
 /** JSON that is safe inside a <script> element (no "</script>", no HTML comment openers). */
@@ -44,4 +46,9 @@ export function outputHtml(output: RichOutput, carry: readonly Library[]): strin
 /** HTML-escapes text for element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** A number to 4 significant digits for summaries ("-" when not finite). */
+export function shortNumber(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "-";
 }

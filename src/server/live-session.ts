@@ -14,6 +14,8 @@ export interface SessionContext {
   publications: PublishedSimulations;
   limits: ServerLimits;
   log: (line: string) => void;
+  /** Timers do not keep the process alive (a server embedded in a notebook kernel). */
+  unref?: boolean;
 }
 
 type Phase = "configure" | "configuring" | "start" | "running" | "watching" | "closed";
@@ -118,27 +120,40 @@ export class LiveSession {
   /** Attaches to a published simulation: metadata and the current frame now, then every new frame. */
   private watch(simulationId: string): void {
     const began = performance.now();
+    const { maxBufferedBytes, stallTimeoutS } = this.context.limits;
     let frames = 0;
+    let behindSince: number | undefined;
     const target: WatchTarget = {
+      // A reader that is behind skips frames instead of making the server buffer them; one that
+      // stays behind for the stall timeout is dropped (a closing handshake would queue behind).
+      canTake: () => {
+        if (this.ws.bufferedAmount <= maxBufferedBytes) {
+          behindSince = undefined;
+          return true;
+        }
+        behindSince ??= performance.now();
+        if (performance.now() - behindSince > stallTimeoutS * 1000) {
+          this.fail(`client is not reading its frames: disconnected after ${stallTimeoutS} s`);
+          this.ws.terminate();
+        }
+        return false;
+      },
       sendFrame: (bytes) => {
-        // A reader that is behind skips frames instead of making the server buffer them.
-        if (this.ws.bufferedAmount > this.context.limits.maxBufferedBytes) return false;
         this.sendText(bytes);
         frames++;
-        return true;
       },
       sendMessage: (message) => this.send(message),
       end: () => {
         if (this.phase === "watching") this.finish(frames, (performance.now() - began) / 1000);
       },
     };
+    this.phase = "watching";
+    this.endWatch = () => target.end();
     try {
       this.unwatch = this.context.publications.watch(simulationId, target);
     } catch (error) {
       throw new ProtocolError((error as Error).message);
     }
-    this.phase = "watching";
-    this.endWatch = () => target.end();
   }
 
   /** Ends this connection's watch (set by `watch`). */
@@ -193,6 +208,7 @@ export class LiveSession {
     for (let now = performance.now(); now < deadline && !this.stopRequested; now = performance.now()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(1, Math.ceil(deadline - now)));
+        if (this.context.unref) timer.unref();
         function done(): void {
           clearTimeout(timer);
           resolve();

@@ -12,8 +12,9 @@ const TICK_MS = 16;
 
 /** The server side of one watching connection. */
 export interface WatchTarget {
-  /** Sends a frame unless the peer is too far behind; returns whether it was sent. */
-  sendFrame(bytes: Buffer): boolean;
+  /** Whether the peer can take another message now (it is not too far behind in reading). */
+  canTake(): boolean;
+  sendFrame(bytes: Buffer): void;
   sendMessage(message: object): void;
   /** The simulation ended: send `complete` with the number of frames this watcher got, and close. */
   end(): void;
@@ -28,8 +29,9 @@ export interface PublishedSummary {
 }
 
 class PublishedSimulation {
-  private readonly watchers = new Set<WatchTarget>();
-  /** Watchers that skipped the newest frame: they get it as soon as they can take it. */
+  /** Each watcher, and whether it still needs the current metadata before its next frame. */
+  private readonly watchers = new Map<WatchTarget, { needsMetadata: boolean }>();
+  /** Watchers that have not had the newest frame yet (new, or too far behind to take it). */
   private readonly behind = new Set<WatchTarget>();
   private latest: Buffer | undefined;
   private encoder: FrameEncoder;
@@ -42,18 +44,11 @@ class PublishedSimulation {
     this.encoder = new FrameEncoder(engine);
   }
 
-  get watcherCount(): number {
-    return this.watchers.size;
-  }
-
-  /** A new watcher gets the metadata and the current frame at once. */
+  /** A new watcher gets the metadata and the current frame now (or once the engine is free). */
   add(watcher: WatchTarget): void {
-    this.watchers.add(watcher);
-    if (this.engine.busy) return; // the next tick after the async call sends both
-    this.refreshScene();
-    watcher.sendMessage(this.metadata!);
-    this.latest = this.encodeFrame();
-    this.deliver(watcher);
+    this.watchers.set(watcher, { needsMetadata: true });
+    this.behind.add(watcher);
+    this.tick();
   }
 
   remove(watcher: WatchTarget): void {
@@ -66,23 +61,17 @@ class PublishedSimulation {
     if (this.engine.disposed) return false;
     if (this.watchers.size === 0 || this.engine.busy) return true;
     const sceneChanged = this.refreshScene();
-    if (sceneChanged) for (const w of this.watchers) w.sendMessage(this.metadata!);
-    if (sceneChanged || this.engine.time !== this.lastTime) {
+    if (sceneChanged || this.engine.time !== this.lastTime || !this.latest) {
+      if (sceneChanged) for (const state of this.watchers.values()) state.needsMetadata = true;
       this.latest = this.encodeFrame();
-      for (const w of this.watchers) this.deliver(w);
-    } else {
-      for (const w of this.behind) this.deliver(w);
+      for (const w of this.watchers.keys()) this.behind.add(w);
     }
+    for (const w of [...this.behind]) this.deliver(w);
     return true;
   }
 
-  private deliver(watcher: WatchTarget): void {
-    if (watcher.sendFrame(this.latest!)) this.behind.delete(watcher);
-    else this.behind.add(watcher);
-  }
-
   end(): void {
-    for (const w of [...this.watchers]) w.end();
+    for (const w of [...this.watchers.keys()]) w.end();
     this.watchers.clear();
     this.behind.clear();
   }
@@ -96,6 +85,16 @@ class PublishedSimulation {
       bodies: alive ? this.engine.bodies().length : 0,
       watchers: this.watchers.size,
     };
+  }
+
+  /** The newest frame (after the metadata, if the scene changed since its last), if it can take it. */
+  private deliver(watcher: WatchTarget): void {
+    const state = this.watchers.get(watcher);
+    if (!state || !watcher.canTake()) return;
+    if (state.needsMetadata) watcher.sendMessage(this.metadata!);
+    state.needsMetadata = false;
+    watcher.sendFrame(this.latest!);
+    this.behind.delete(watcher);
   }
 
   /** Rebuilds the metadata (and the encoder's caches) when bodies came or went. */

@@ -86,7 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new LiveSession(ws, { pool, publications, limits, log });
+      const session = new LiveSession(ws, { pool, publications, limits, log, unref: options.unref });
       if (sessions.size >= limits.maxSessions) {
         session.reject(`too many sessions: the server allows ${limits.maxSessions} at once, try again later`, CloseCode.tryAgainLater);
         return;

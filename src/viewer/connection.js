@@ -35,6 +35,31 @@ export function watchMessage(simulationId) {
 }
 
 /**
+ * What the watch page calls the watched simulation: the banner's text before its state, the page
+ * title and the banner's tooltip. `name` is the publication's name from the watch metadata
+ * (`serveLive({ name })`, "notebook" by default); absent or blank, the id alone names it.
+ * @param {string} simulationId
+ * @param {unknown} [name]
+ * @returns {{text: string, title: string, tooltip: string}}
+ */
+export function watchLabels(simulationId, name) {
+  const id = String(simulationId);
+  const label = typeof name === "string" ? name.trim() : "";
+  if (!label) {
+    return {
+      text: `Watching simulation ${id} (read-only)`,
+      title: `msd-lab · watching ${id}`,
+      tooltip: `Simulation ${id}, run elsewhere (e.g. a notebook): this page only shows it`,
+    };
+  }
+  return {
+    text: `Watching ${label} (simulation ${id}, read-only)`,
+    title: `msd-lab · watching ${label}`,
+    tooltip: `${label}: simulation ${id}, run elsewhere (e.g. a notebook): this page only shows it`,
+  };
+}
+
+/**
  * WebSocket URL of the live endpoint on the page's own server (wss on https), with the token.
  * @param {Location | URL} [loc]
  * @returns {string}

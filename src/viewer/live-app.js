@@ -20,7 +20,7 @@ import { SceneEditor, validateRunSettings, renderErrors, parseNumber } from "./s
 import { PRESETS, getPreset } from "./presets.js";
 import { Inspector } from "./inspector.js";
 import { LiveChart } from "./live-chart.js";
-import { LiveSession, ServerMonitor, WatchSession, fetchAssets, liveSocketUrl, pageWatchId } from "./connection.js";
+import { LiveSession, ServerMonitor, WatchSession, fetchAssets, liveSocketUrl, pageWatchId, watchLabels } from "./connection.js";
 
 /** UI refresh period for the status bar, inspector and chart (ms): ~10×/s, not per frame. */
 const UI_PERIOD_MS = 100;
@@ -243,6 +243,7 @@ function start() {
       onMetadata: (metadata) => {
         if (app.session !== session) return;
         app.metadata = metadata;
+        nameWatched(metadata.name);
         view.setScene(metadata);
         inspector.setMetadata(metadata);
         chart.reset(metadata, timestepMs);
@@ -316,6 +317,7 @@ function watch() {
         // the first scene, or the scene changed (bodies added or removed): redraw it all; a
         // selected body that is still there stays selected
         app.metadata = metadata;
+        nameWatched(metadata.name);
         view.setScene(metadata);
         inspector.setMetadata(metadata);
         chart.reset(metadata, chartTimestepMs());
@@ -359,7 +361,8 @@ function watch() {
 }
 
 /**
- * The watch banner: "Watching simulation ID (read-only) · <state>".
+ * The watch banner: "Watching NAME (simulation ID, read-only) · <state>" once metadata has named
+ * the publication, "Watching simulation ID (read-only) · <state>" until then or without a name.
  * @param {typeof app.watchState} state
  * @param {string} [detail] the server's error message
  */
@@ -379,15 +382,24 @@ function setWatchState(state, detail = "") {
 
 /** Switches the page to watch mode: no editor, presets or run controls; the banner instead. */
 function enterWatchMode() {
-  const simulationId = /** @type {string} */ (WATCH_ID);
-  document.title = `msd-lab · watching ${simulationId}`;
   ui.app.classList.add("watch-mode");
   ui.stage.classList.add("watching");
-  ui.watchText.textContent = `Watching simulation ${simulationId} (read-only)`;
-  ui.watchBanner.title = `Simulation ${simulationId}, run elsewhere (e.g. a notebook): this page only shows it`;
+  nameWatched(undefined);
   ui.watchBanner.hidden = false;
   for (const id of ["editor-root"]) document.getElementById(id)?.setAttribute("hidden", "");
   for (const el of document.querySelectorAll(".run-controls")) el.setAttribute("hidden", "");
+}
+
+/**
+ * Names the watched simulation in the banner and the page title: by the publication's name from
+ * metadata when it has one (`serveLive({ name })`), else by its id.
+ * @param {unknown} name
+ */
+function nameWatched(name) {
+  const labels = watchLabels(/** @type {string} */ (WATCH_ID), name);
+  document.title = labels.title;
+  ui.watchText.textContent = labels.text;
+  ui.watchBanner.title = labels.tooltip;
 }
 
 function stop() {

@@ -11,8 +11,13 @@
 // Playback runs in simulation time, driven by the wall clock: t_sim += speed × Δt_wall; the view
 // shows the pose at t_sim, interpolated between the two frames around it (lerp / slerp), and the
 // readout names the last frame with time ≤ t_sim.
+//
+// Out of the document (its notebook output cleared by a re-run, or its cell taken out by
+// JupyterLab's windowing) the player schedules nothing and its clock stands still; it plays on once
+// attached again. Away for long (or when new views need the WebGL context), it frees its 3D view
+// and builds a new one from its data if it ever comes back.
 
-import { SceneView } from "./scene-view.js";
+import { SceneView, whenAttached } from "./scene-view.js";
 import { lerp3, slerp } from "./frame-interpolator.js";
 
 /** The speed select's choices (× simulation time per wall time). */
@@ -172,20 +177,23 @@ export function mountPlayer(container, data, options = {}) {
   // ---- 3D view
   /** @type {SceneView | null} */
   let view = null;
+  /** The view was freed while the player was out of the document: a new one is built when it is back. */
+  let viewReleased = false;
   /** @param {string} text */
   const showMessage = (text) => {
     const message = el("div", "msd-player-message");
     message.textContent = text;
     stage.append(message);
   };
-  try {
-    view = new SceneView(stage);
-  } catch (error) {
-    // No WebGL (disabled, blocklisted GPU, too many contexts): say so; the controls still work.
-    const reason = error instanceof Error ? error.message : String(error);
-    showMessage(`3D view unavailable: this browser could not create a WebGL context.\n(${reason})`);
-  }
-  if (view) {
+  const createView = () => {
+    try {
+      view = new SceneView(stage);
+    } catch (error) {
+      // No WebGL (disabled, blocklisted GPU, too many contexts): say so; the controls still work.
+      const reason = error instanceof Error ? error.message : String(error);
+      showMessage(`3D view unavailable: this browser could not create a WebGL context.\n(${reason})`);
+      return;
+    }
     try {
       view.setScene({ bodies: recording.bodies, assets: recording.assets });
     } catch (error) {
@@ -193,7 +201,8 @@ export function mountPlayer(container, data, options = {}) {
       view = null;
       showMessage(`Cannot show this recording: ${error instanceof Error ? error.message : String(error)}`);
     }
-  }
+  };
+  createView();
 
   // ---- playback state
   const t0 = times[0];
@@ -283,11 +292,37 @@ export function mountPlayer(container, data, options = {}) {
   };
 
   let rafId = 0;
+  /** @type {(() => void) | null} while detached: stops waiting for the player to be attached again */
+  let unpark = null;
+  /** Attached again: a new view if the old one was freed, then the loop from where it stood. */
+  const resume = () => {
+    unpark = null;
+    if (disposed || rafId) return;
+    if (viewReleased) {
+      viewReleased = false;
+      createView();
+      shownTime = NaN; // the new view has no pose yet
+    }
+    lastWall = performance.now(); // the time away does not count
+    rafId = requestAnimationFrame(tick);
+  };
+  /** Away for long, or its WebGL context is wanted elsewhere: free the view (the data stays). */
+  const releaseView = () => {
+    if (disposed || !view || root.isConnected) return;
+    view.dispose();
+    view = null;
+    viewReleased = true;
+  };
   const tick = () => {
+    // Detached: no next frame (it would keep the player alive for good) and the clock stands still.
+    if (!root.isConnected) {
+      rafId = 0;
+      unpark = whenAttached(root, resume, releaseView);
+      return;
+    }
     rafId = requestAnimationFrame(tick);
     const now = performance.now();
-    // Detached (a notebook cell scrolled out of a virtualised notebook): the clock stands still.
-    if (playing && root.isConnected) advance(speed * Math.min(MAX_WALL_STEP_S, Math.max(0, now - lastWall) / 1000));
+    if (playing) advance(speed * Math.min(MAX_WALL_STEP_S, Math.max(0, now - lastWall) / 1000));
     lastWall = now;
     render();
   };
@@ -330,6 +365,9 @@ export function mountPlayer(container, data, options = {}) {
       disposed = true;
       playing = false;
       cancelAnimationFrame(rafId);
+      rafId = 0;
+      unpark?.();
+      unpark = null;
       view?.dispose();
       view = null;
       root.remove();

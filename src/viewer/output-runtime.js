@@ -73,11 +73,19 @@
       .then(e.resolve, e.reject);
   }
 
-  /** The output's element: by id, else next to the running script; JupyterLab may attach it later. */
+  /**
+   * The output's element: next to the running script (JupyterLab and exported HTML keep the script
+   * beside it, and a second view of the same output has its own copy), else by id (classic
+   * Notebook runs the script from <head>). JupyterLab may attach it later, so this retries.
+   */
   function findElement(id, script, tries, found) {
-    var el = document.getElementById(id);
-    if (!el && script && script.parentNode && script.parentNode.querySelector) el = script.parentNode.querySelector("#" + id);
-    if (el) return found(el);
+    var el = null;
+    if (script && script.parentNode && script.parentNode.querySelector) el = script.parentNode.querySelector("#" + id + ":not([data-msd-drawn])");
+    if (!el) el = document.querySelector("#" + id + ":not([data-msd-drawn])");
+    if (el) {
+      el.setAttribute("data-msd-drawn", "");
+      return found(el);
+    }
     if (tries <= 0) return;
     requestAnimationFrame(function () {
       findElement(id, script, tries - 1, found);
@@ -110,11 +118,13 @@
         .then(function (modules) {
           loaded = true;
           clearTimeout(timer);
-          var fallback = el.querySelector(".msd-fallback");
           var note = el.querySelector(".msd-note");
           if (note) note.remove();
-          draw.apply(null, [el].concat(modules, [data]));
-          if (fallback) fallback.remove();
+          // The static picture goes only once the interactive version has been drawn (draw may be async).
+          return Promise.resolve(draw.apply(null, [el].concat(modules, [data]))).then(function () {
+            var fallback = el.querySelector(".msd-fallback");
+            if (fallback) fallback.remove();
+          });
         })
         .catch(function (error) {
           loaded = true;

@@ -58,6 +58,18 @@ const SUN_DIRECTION = new THREE.Vector3(0.45, -0.3, 1).normalize();
 const SHADOW_MAP_SIZE = 2048;
 /** Shadow fit and grid are re-checked against the moving bodies every this many rendered frames. */
 const REFIT_EVERY_FRAMES = 10;
+/** How often parked elements (see whenAttached) are checked for being in the document again, ms. */
+const PARK_POLL_MS = 250;
+/** A parked waiter's release() runs once its element has been out of the document this long, ms. */
+export const RELEASE_DETACHED_AFTER_MS = 60_000;
+/**
+ * Live views (WebGL contexts) beyond which a new SceneView first has parked waiters released,
+ * oldest first. Chromium keeps at most 16 WebGL contexts per page and, past that, drops the least
+ * recently drawn one, which may well be a visible player that is paused.
+ */
+const LIVE_VIEW_BUDGET = 8;
+/** SceneViews constructed and not yet disposed (each holds a WebGL context). */
+let liveViews = 0;
 
 export class SceneView {
   /** @type {HTMLElement} */ #container;
@@ -102,21 +114,32 @@ export class SceneView {
   #fps = 0;
   #fpsWindow = { start: 0, frames: 0 };
   #rafId = 0;
+  #disposed = false;
+  /** @type {(() => void) | null} while detached: stops waiting for the container to be attached again */
+  #unpark = null;
+  /** @type {Node} where OrbitControls put its document-wide key listener (the canvas's root node then) */
+  #keyRoot;
   /** @type {ResizeObserver} */ #resizeObserver;
   /** @type {{x: number, y: number} | null} */ #pointerDown = null;
 
   /**
-   * Appends a canvas that fills `container` and starts rendering.
+   * Appends a canvas that fills `container` and starts rendering. While the container is out of
+   * the document the view draws nothing and schedules no frames; it starts again by itself once
+   * the container is attached again (see whenAttached).
    * @param {HTMLElement} container
    */
   constructor(container) {
+    // Too many WebGL contexts: free those of detached players first (see LIVE_VIEW_BUDGET).
+    while (liveViews >= LIVE_VIEW_BUDGET && releaseOldestParked());
     this.#container = container;
     this.#renderer = createRenderer(container);
+    liveViews++;
     this.#scene = new THREE.Scene();
     this.#scene.background = new THREE.Color(BACKGROUND);
     this.#scene.fog = new THREE.Fog(BACKGROUND, 50, 200);
     this.#camera = new THREE.PerspectiveCamera(45, 1, 0.05, 1000);
     this.#camera.up.set(0, 0, 1);
+    this.#keyRoot = this.#renderer.domElement.getRootNode();
     this.#controls = new OrbitControls(this.#camera, this.#renderer.domElement);
     this.#controls.enableDamping = true;
     this.#controls.dampingFactor = 0.08;
@@ -133,7 +156,11 @@ export class SceneView {
     this.#overlay = new ContactOverlay(this.#scene);
     this.resetCamera();
     this.#listenForClicks();
-    this.#resizeObserver = new ResizeObserver(() => this.#resize());
+    this.#resizeObserver = new ResizeObserver(() => {
+      this.#resize();
+      // attached again (its size changed from none): resume now rather than at the next poll
+      if (this.#unpark && this.#container.isConnected) checkParked();
+    });
     this.#resizeObserver.observe(container);
     this.#resize();
     this.#rafId = requestAnimationFrame(this.#tick);
@@ -268,15 +295,27 @@ export class SceneView {
     return { fps: this.#fps, bodies: this.#bodies.size };
   }
 
-  /** Stops rendering, frees GPU resources and removes the canvas. */
+  /** Stops rendering, frees GPU resources and removes the canvas. A second call does nothing. */
   dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    liveViews--;
     cancelAnimationFrame(this.#rafId);
+    this.#rafId = 0;
+    this.#unpark?.();
+    this.#unpark = null;
     this.#resizeObserver.disconnect();
     this.#removeBodies(false);
     this.#selectListeners.clear();
     this.#overlay.dispose();
     this.#edgeMaterial.dispose();
     this.#controls.dispose();
+    // OrbitControls put a capture keydown listener on the canvas's root node when it was created
+    // (the document) and takes it off the canvas's root node now, which is no longer the document
+    // if the canvas has been detached since: that listener would keep this view, its renderer and
+    // its WebGL context alive for as long as the page. Take it off where it was put.
+    const intercept = /** @type {any} */ (this.#controls)._interceptControlDown;
+    if (typeof intercept === "function") this.#keyRoot.removeEventListener("keydown", intercept, { capture: true });
     this.#scene.traverse((object) => {
       const o = /** @type {any} */ (object);
       o.geometry?.dispose?.();
@@ -290,13 +329,19 @@ export class SceneView {
   // ---- rendering -------------------------------------------------------------------------------
 
   #tick = () => {
-    this.#rafId = requestAnimationFrame(this.#tick);
-    // Detached (e.g. a notebook output scrolled out of a virtualised notebook): no work at all,
-    // but the loop stays alive and picks up where it was once the container is attached again.
+    // Detached (a notebook cell re-run cleared its output, or JupyterLab's windowing took an
+    // off-screen cell out of the page): no work and no next frame, which would keep this view and
+    // its WebGL context alive for good; the loop starts again once the container is back.
     if (!this.#container.isConnected) {
+      this.#rafId = 0;
       this.#dirty = true;
+      this.#unpark = whenAttached(this.#container, () => {
+        this.#unpark = null;
+        if (!this.#disposed && this.#rafId === 0) this.#rafId = requestAnimationFrame(this.#tick);
+      });
       return;
     }
+    this.#rafId = requestAnimationFrame(this.#tick);
     const now = performance.now();
     const manual = this.#manual;
     if (manual) {
@@ -613,6 +658,113 @@ export class SceneView {
   /** @param {number | null} bodyId */
   #emitSelect(bodyId) {
     for (const listener of this.#selectListeners) listener(bodyId);
+  }
+}
+
+// ---- detached elements -------------------------------------------------------------------------
+//
+// A render loop whose element has left the document (a notebook cell re-run clears its output;
+// JupyterLab's windowing takes off-screen cells out and puts them back later) must not keep
+// calling requestAnimationFrame: the callback would keep it, its renderer, its GPU buffers and its
+// data alive for as long as the page. It stops and parks here instead, until the element is back.
+// The park holds elements only weakly (WeakRef, and WeakMap keyed by the element), so an element
+// gone for good is collected together with everything that only it references, its loop included;
+// a single timer polls the parked elements while there are any, and stops when none are left.
+
+/**
+ * @typedef {object} Waiter
+ * @property {() => void} attached
+ * @property {(() => void) | undefined} release called at most once
+ * @property {number} since performance.now() when parked
+ */
+/** @type {WeakMap<Element, Set<Waiter>>} */
+const waitersOf = new WeakMap();
+/** @type {Set<WeakRef<Element>>} in the order they were parked */
+const parkedElements = new Set();
+let parkTimer = 0;
+
+/**
+ * Calls `attached` once `element` is in the document again (polled every PARK_POLL_MS; sooner when
+ * a SceneView inside it notices its size come back). `release`, if given, is called at most once
+ * before that: when the element has stayed out of the document RELEASE_DETACHED_AFTER_MS, or
+ * earlier when a new SceneView needs the WebGL context (see LIVE_VIEW_BUDGET); it should free what
+ * can be rebuilt later (the player disposes its view, and builds a new one in `attached`).
+ * Neither callback keeps the element alive.
+ * @param {Element} element
+ * @param {() => void} attached
+ * @param {() => void} [release]
+ * @returns {() => void} stops waiting (neither callback is called after it)
+ */
+export function whenAttached(element, attached, release) {
+  /** @type {Waiter} */
+  const waiter = { attached, release, since: performance.now() };
+  let waiters = waitersOf.get(element);
+  if (!waiters) {
+    waiters = new Set();
+    waitersOf.set(element, waiters);
+    parkedElements.add(new WeakRef(element));
+  }
+  waiters.add(waiter);
+  if (!parkTimer) parkTimer = window.setInterval(checkParked, PARK_POLL_MS);
+  return () => {
+    waiter.release = undefined;
+    waitersOf.get(element)?.delete(waiter);
+  };
+}
+
+/** Resumes the waiters of elements that are back, releases those away too long, forgets the rest. */
+function checkParked() {
+  const now = performance.now();
+  for (const ref of parkedElements) {
+    const element = ref.deref();
+    const waiters = element && waitersOf.get(element);
+    if (!element || !waiters || waiters.size === 0) {
+      parkedElements.delete(ref); // collected, or nobody waits for it any more
+      if (element) waitersOf.delete(element);
+    } else if (element.isConnected) {
+      parkedElements.delete(ref);
+      waitersOf.delete(element);
+      for (const waiter of waiters) callSafely(waiter.attached);
+    } else {
+      for (const waiter of waiters) {
+        if (waiter.release && now - waiter.since >= RELEASE_DETACHED_AFTER_MS) release(waiter);
+      }
+    }
+  }
+  if (parkedElements.size === 0 && parkTimer) {
+    clearInterval(parkTimer);
+    parkTimer = 0;
+  }
+}
+
+/** @returns {boolean} whether a waiter was released: the one parked longest that has release() */
+function releaseOldestParked() {
+  for (const ref of parkedElements) {
+    const element = ref.deref();
+    if (!element || element.isConnected) continue;
+    for (const waiter of waitersOf.get(element) ?? []) {
+      if (waiter.release) {
+        release(waiter);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** @param {Waiter} waiter */
+function release(waiter) {
+  const callback = /** @type {() => void} */ (waiter.release);
+  waiter.release = undefined;
+  callSafely(callback);
+}
+
+/** One page's broken callback must not stop the others (nor the timer): reported, not thrown. */
+function callSafely(/** @type {() => void} */ callback) {
+  try {
+    callback();
+  } catch (error) {
+    reportError(error);
   }
 }
 

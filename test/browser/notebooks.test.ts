@@ -119,11 +119,15 @@ suite("example notebooks on the tslab kernel", () => {
     const result = spawnSync((jupyter as { jupyter: string }).jupyter, ["nbconvert", "--to", "html", "--output-dir", work, entry![1].file], { env, encoding: "utf8" });
     expect(result.status, result.stderr).toBe(0);
     browser ??= await launchBrowser();
-    const offline = await openOffline(browser, entry![1].file.replace(/\.ipynb$/, ".html"));
-    try {
-      await expectOutputsRendered(offline, "notebook-01", { plots: 1, players: 1 });
-    } finally {
-      await offline.close();
+    for (const withRequireJs of [false, true]) {
+      const offline = await openOffline(browser, entry![1].file.replace(/\.ipynb$/, ".html"), { withRequireJs });
+      try {
+        await expectOutputsRendered(offline, withRequireJs ? "notebook-01-requirejs" : "notebook-01", { plots: 2, players: 1 });
+        // Only the export template's own CDN scripts (require.js, MathJax) were refused; nothing of ours.
+        expect(offline.refused.filter((u) => !/require\.js|mathjax/i.test(u)), "refused requests").toEqual([]);
+      } finally {
+        await offline.close();
+      }
     }
   });
 

@@ -14,8 +14,20 @@ export interface OfflinePage {
   close(): Promise<void>;
 }
 
-export async function openOffline(browser: Browser, file: string): Promise<OfflinePage> {
+/**
+ * `withRequireJs`: the page has RequireJS's global `define` (as classic Notebook 6, or an nbconvert
+ * export whose require.js could load), which makes UMD libraries register as modules instead of
+ * globals; the outputs must draw anyway.
+ */
+export async function openOffline(browser: Browser, file: string, options: { withRequireJs?: boolean } = {}): Promise<OfflinePage> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  if (options.withRequireJs) {
+    await context.addInitScript(() => {
+      const define = (..._args: unknown[]): void => undefined;
+      (define as unknown as { amd: object }).amd = {};
+      (window as unknown as { define: unknown }).define = define;
+    });
+  }
   const page = await context.newPage();
   const refused: string[] = [];
   const pageErrors: string[] = [];
@@ -37,7 +49,12 @@ export async function expectOutputsRendered(offline: OfflinePage, name: string, 
   const players = page.locator('.msd-lab-output [data-testid="player"] canvas');
   await expect.poll(() => plots.count(), { timeout: 60_000, message: `${name}: plotly plots drawn` }).toBeGreaterThanOrEqual(expected.plots);
   await expect.poll(() => players.count(), { timeout: 60_000, message: `${name}: 3D players drawn` }).toBeGreaterThanOrEqual(expected.players);
-  // No output is left waiting for a library or showing an error.
+  // Every interactive output was drawn (its static fallback replaced); none waits for a library
+  // or shows an error.
+  expect(await page.locator(".msd-lab-output:has(+ script)").count(), `${name}: interactive outputs`).toBeGreaterThanOrEqual(expected.plots + expected.players);
+  await expect
+    .poll(() => page.locator(".msd-lab-output:has(+ script) .msd-fallback").count(), { timeout: 60_000, message: `${name}: outputs still showing their fallback` })
+    .toBe(0);
   expect(await page.locator(".msd-lab-output .msd-note").allTextContents()).toEqual([]);
   if (expected.plots > 0) {
     const plot = plots.first();

@@ -45,8 +45,10 @@ const PAGE_HTML = `<!doctype html>
 <body>
   <div class="cell" id="cell-a"></div>
   <div class="cell" id="cell-b"></div>
+  <div class="cell" id="cell-c"></div>
   <script type="module">
     import { mountPlayer } from "/static/notebook-player.js";
+    window.__mountPlayer = mountPlayer;
     window.__players = {};
     /** Mounts a player in #cell-<name>; typed: times and poses as typed arrays (else plain arrays). */
     window.__mount = (name, data, options, typed) => {
@@ -58,6 +60,21 @@ const PAGE_HTML = `<!doctype html>
   </script>
 </body>
 </html>`;
+
+/**
+ * An init script: counts the page's requestAnimationFrame calls and the callbacks that ran
+ * (window.__raf), and the WebGL contexts lost by canvases in the document (window.__contextsLost).
+ */
+const FRAME_COUNTER = `(() => {
+  const raf = window.requestAnimationFrame.bind(window);
+  window.__raf = { requested: 0, ran: 0 };
+  window.requestAnimationFrame = (callback) => {
+    window.__raf.requested++;
+    return raf((t) => { window.__raf.ran++; callback(t); });
+  };
+  window.__contextsLost = 0;
+  window.addEventListener("webglcontextlost", () => { window.__contextsLost++; }, true);
+})();`;
 
 const FRAMES = 60;
 const DT = 0.1; // s per frame: 5.9 s in all, long enough to time playback without wrapping
@@ -168,25 +185,25 @@ suite("the trajectory player (notebook-player.js) in headless Chromium", () => {
     return w;
   }
 
-  async function mount(page: Page, name: "a" | "b", data: Recording, options: Record<string, unknown> = {}, typed = true): Promise<PlayerState> {
+  async function mount(page: Page, name: "a" | "b" | "c", data: Recording, options: Record<string, unknown> = {}, typed = true): Promise<PlayerState> {
     return page.evaluate(
       ([n, d, o, t]) => (window as any).__mount(n, d, o, t) as PlayerState,
       [name, data, { height: CANVAS_HEIGHT, ...options }, typed] as const,
     );
   }
 
-  async function state(page: Page, name: "a" | "b"): Promise<PlayerState> {
+  async function state(page: Page, name: "a" | "b" | "c"): Promise<PlayerState> {
     return page.evaluate((n) => (window as any).__players[n].state() as PlayerState, name);
   }
 
-  async function call(page: Page, name: "a" | "b", method: string, ...args: unknown[]): Promise<void> {
+  async function call(page: Page, name: "a" | "b" | "c", method: string, ...args: unknown[]): Promise<void> {
     await page.evaluate(([n, m, a]) => (window as any).__players[n][m](...a), [name, method, args] as const);
   }
 
-  const cell = (page: Page, name: "a" | "b") => page.locator(`#cell-${name}`);
+  const cell = (page: Page, name: "a" | "b" | "c") => page.locator(`#cell-${name}`);
 
   /** Polls a player's canvas until it shows a drawn scene; returns the last screenshot. */
-  async function waitForDrawn(page: Page, name: "a" | "b", shot: string, timeoutMs = 15_000) {
+  async function waitForDrawn(page: Page, name: "a" | "b" | "c", shot: string, timeoutMs = 15_000) {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const result = await screenshot(cell(page, name).locator(tid("player-canvas")), shot);
@@ -423,6 +440,120 @@ suite("the trajectory player (notebook-player.js) in headless Chromium", () => {
     expect(back.time, "from where it stood").toBeLessThan(t0 + 1.5);
     const { stats } = await waitForDrawn(page, "a", "player-5-reattached");
     expectDrawn(stats, "re-attached player");
+  }, 60_000);
+
+  it("removed from the page: no more animation frames; attached again: it draws and plays on", async () => {
+    const w = await open(FRAME_COUNTER);
+    const { page } = w;
+    await mount(page, "a", recording);
+    await waitForDrawn(page, "a", "player-7-before-removal");
+    const frames = () => page.evaluate(() => ({ ...(window as any).__raf }) as { requested: number; ran: number });
+    const before = await frames();
+    await sleep(300);
+    expect((await frames()).ran, "a playing player draws frames").toBeGreaterThan(before.ran + 3);
+
+    await page.evaluate(() => {
+      const cellA = document.getElementById("cell-a")!;
+      (window as any).__removed = cellA;
+      cellA.remove();
+    });
+    await sleep(200); // the frame already asked for runs, sees the player gone and asks for no other
+    const removed = await frames();
+    const t0 = (await state(page, "a")).time;
+    await sleep(700);
+    expect(await frames(), "no animation frame is asked for or runs while the player is out of the page").toEqual(removed);
+    expect((await state(page, "a")).time, "its clock stands still").toBe(t0);
+
+    await page.evaluate(() => document.body.prepend((window as any).__removed));
+    const canvas = cell(page, "a").locator(tid("player-canvas"));
+    await expect.poll(async () => (await frames()).ran, { timeout: 5000 }).toBeGreaterThan(removed.ran + 3);
+    const back = await screenshot(canvas, "player-7-back");
+    expectDrawn(back.stats, "attached again");
+    await sleep(500);
+    const later = await screenshot(canvas, "player-7-later");
+    expect(changedPixels(back.image, later.image), "the cube moves on: the view draws new frames").toBeGreaterThan(50);
+    const st = await state(page, "a");
+    expect(st.time, "plays on from where it stood").toBeGreaterThan(t0 + 0.2);
+    expect(st.time).toBeLessThan(t0 + 2.5);
+
+    // mounted while out of the page (JupyterLab may attach an output's element later): it waits, then draws
+    await page.evaluate((data) => {
+      const cellC = document.getElementById("cell-c")!;
+      cellC.remove();
+      (window as any).__players.c = (window as any).__mountPlayer(cellC, data, { height: 200 });
+      setTimeout(() => document.body.append(cellC), 400);
+    }, recording);
+    const c = await waitForDrawn(page, "c", "player-7-mounted-detached");
+    expectDrawn(c.stats, "mounted while detached, then attached");
+    expect((await state(page, "c")).time, "its clock started once attached").toBeLessThan(2);
+  }, 60_000);
+
+  it("20 players mounted and removed in turn (a cell run again and again): the page keeps its WebGL contexts; a removed player's view is freed and rebuilt if it comes back", async () => {
+    const w = await open(FRAME_COUNTER);
+    const { page } = w;
+    await mount(page, "a", recording);
+    await waitForDrawn(page, "a", "player-8-a");
+    await call(page, "a", "pause");
+    await call(page, "a", "seek", 59);
+    await sleep(200);
+    const aBefore = await screenshot(cell(page, "a").locator(tid("player-canvas")), "player-8-a-paused");
+
+    // b: drawn, then taken out of the page (kept, as JupyterLab's windowing keeps an off-screen cell)
+    await mount(page, "b", recording);
+    await waitForDrawn(page, "b", "player-8-b");
+    await page.evaluate(() => {
+      const cellB = document.getElementById("cell-b")!;
+      (window as any).__cellB = cellB;
+      (window as any).__canvasB = cellB.querySelector("canvas");
+      cellB.remove();
+    });
+
+    // 20 players, each mounted, drawn and removed in turn; the page keeps no reference to them
+    await page.evaluate(async (data) => {
+      const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
+      (window as any).__gone = [];
+      for (let i = 0; i < 20; i++) {
+        const div = document.createElement("div");
+        div.className = "cell";
+        document.body.append(div);
+        (window as any).__mountPlayer(div, { ...data, title: `run ${i + 1}` }, { height: 60 });
+        await nextFrame();
+        await nextFrame();
+        if (!div.querySelector("canvas")) throw new Error(`player ${i + 1}: no canvas`);
+        div.remove();
+        (window as any).__gone.push(new WeakRef(div));
+      }
+      await nextFrame();
+    }, recording);
+    expect(await page.evaluate(() => (window as any).__contextsLost), "no canvas in the page lost its WebGL context").toBe(0);
+    // a, paused all along (its context the least recently used), still draws
+    await call(page, "a", "seek", 0);
+    await sleep(300);
+    const aAfter = await screenshot(cell(page, "a").locator(tid("player-canvas")), "player-8-a-after");
+    expectDrawn(aAfter.stats, "player a after 20 others came and went");
+    expect(changedPixels(aBefore.image, aAfter.image), "a redraws when seeking").toBeGreaterThan(aBefore.image.width * aBefore.image.height * 0.01);
+
+    // a last one renders
+    await mount(page, "c", recording);
+    const c = await waitForDrawn(page, "c", "player-8-c");
+    expectDrawn(c.stats, "a player mounted after 20 others came and went");
+
+    // b's view was freed while it was away (it was the first to leave); back, it gets a new one
+    const bFreed = await page.evaluate(() => !(window as any).__canvasB.isConnected && !(window as any).__cellB.querySelector("canvas"));
+    expect(bFreed, "b's canvas went while b was out of the page").toBe(true);
+    await page.evaluate(() => document.getElementById("cell-c")!.before((window as any).__cellB));
+    await expect.poll(() => cell(page, "b").locator("canvas").count(), { timeout: 5000 }).toBe(1);
+    const b = await waitForDrawn(page, "b", "player-8-b-back");
+    expectDrawn(b.stats, "b attached again, with a new view");
+    expect((await state(page, "b")).playing, "b plays on").toBe(true);
+    expect(await page.evaluate(() => (window as any).__contextsLost)).toBe(0);
+
+    // the removed players are garbage: once their views are freed nothing keeps them
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("HeapProfiler.collectGarbage");
+    const alive = await page.evaluate(() => ((window as any).__gone as WeakRef<Element>[]).filter((r) => r.deref()).length);
+    expect(alive, "removed players whose views were freed are collected").toBeLessThanOrEqual(10);
   }, 60_000);
 
   it("without WebGL: a readable message instead of the canvas, no exception; malformed data: a message and an Error naming the field", async () => {

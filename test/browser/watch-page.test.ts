@@ -32,7 +32,7 @@ suite("the live page watching a published engine", () => {
     try {
       await w.page.goto(`${server.url}/live?watch=${id}`, { waitUntil: "load" });
       const banner = w.page.locator(tid("watch-banner"));
-      await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toBe(`Watching simulation ${id} (read-only) · live`);
+      await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toBe(`Watching notebook (simulation ${id}, read-only) · live`);
       expect(await w.page.locator(tid("start")).isVisible()).toBe(false);
       expect(w.sent.map((s) => s.message)).toEqual([{ type: "watch", simulation_id: id }]);
 

@@ -189,7 +189,9 @@ describe("reports and notebook bundles", () => {
     reloadLibraries();
     const first = bundleFor(plotOutput(run));
     const second = bundleFor(plotOutput(run));
-    expect(Object.keys(first).sort()).toEqual(["text/html", "text/plain"]);
+    expect(Object.keys(first).sort()).toEqual(["image/svg+xml", "text/html", "text/plain"]);
+    expect(first["image/svg+xml"]).toMatch(/^<svg/);
+    expect(Object.keys(bundleFor(tableOutput(engine))).sort()).toEqual(["text/html", "text/plain"]);
     expect(first["text/html"]).toContain('__msdLab.provide("plotly"');
     expect(second["text/html"]).not.toContain("__msdLab.provide(");
     expect(second["text/html"].length).toBeLessThan(60_000);

@@ -3,10 +3,10 @@
 import { spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
-import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { runLive, serveLive, stopLive } from "../../src/kernel-helpers";
+import { connect, type LiveClient } from "../server/client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -14,44 +14,12 @@ afterEach(async () => {
   await stopLive();
 });
 
-interface Watcher {
-  messages: any[];
-  closed: Promise<void>;
-  next(type: string, timeoutMs?: number): Promise<any>;
-}
-
-function watch(pageUrl: string): Promise<Watcher> {
+/** A watcher of the page URL serveLive printed (…/live?watch=ID), through the server tests' client. */
+async function watch(pageUrl: string): Promise<LiveClient> {
   const url = new URL(pageUrl);
-  const ws = new WebSocket(`ws://${url.host}/api/v1/live`);
-  const messages: any[] = [];
-  let wake = (): void => undefined;
-  ws.on("message", (data) => {
-    messages.push(JSON.parse(data.toString()));
-    wake();
-  });
-  const closed = new Promise<void>((resolve) => ws.on("close", () => resolve()));
-  const next = async (type: string, timeoutMs = 3000): Promise<any> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = messages.find((m) => m.type === type && !m.seen);
-      if (found) {
-        found.seen = true;
-        return found;
-      }
-      if (Date.now() > deadline) throw new Error(`no '${type}' within ${timeoutMs} ms; got ${messages.map((m) => m.type).join(",")}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  };
-  return new Promise((resolve, reject) => {
-    ws.on("open", () => {
-      ws.send(JSON.stringify({ type: "watch", simulation_id: url.searchParams.get("watch") }));
-      resolve({ messages, closed, next });
-    });
-    ws.on("error", reject);
-  });
+  const client = await connect({ url: url.origin });
+  client.send({ type: "watch", simulation_id: url.searchParams.get("watch") });
+  return client;
 }
 
 describe("serveLive", () => {
@@ -63,11 +31,11 @@ describe("serveLive", () => {
     expect(live.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\?watch=sim-[0-9a-f]{12}$/);
     expect(live.simulationId).toBe(new URL(live.url).searchParams.get("watch"));
     const watcher = await watch(live.url);
-    expect((await watcher.next("metadata")).bodies.length).toBe(2);
-    await watcher.next("frame");
+    expect((await watcher.waitFor("metadata")).bodies.length).toBe(2);
+    await watcher.waitFor("frame");
 
     engine.step(0.1); // a cell steps it
-    expect((await watcher.next("frame")).data.simulation_time).toBeCloseTo(0.1, 12);
+    expect((await watcher.waitFor("frame")).data.simulation_time).toBeCloseTo(0.1, 12);
 
     const began = performance.now();
     const reached = await runLive(engine, { duration: 0.5 });
@@ -85,8 +53,8 @@ describe("serveLive", () => {
     expect(z).toBeCloseTo(engine.getBodyState(cube).position.z, 8);
 
     live.close();
-    await watcher.next("complete");
-    await watcher.closed;
+    await watcher.waitFor("complete");
+    await watcher.waitClose();
     engine.dispose();
   });
 
@@ -137,13 +105,24 @@ describe("serveLive", () => {
   });
 
   it("never keeps a process alive: it exits by itself with a watcher still connected", async () => {
+    // The script's own work ends 200 ms after the test's watcher is connected; then nothing is left.
     const script = `
+      const http = require("http");
       const lab = require(${JSON.stringify(path.join(ROOT, "dist", "src"))});
       const engine = new lab.Engine();
       engine.spawnInertialObject("unit_cube", [0, 0, 1]);
-      lab.serveLive({ engine, port: 0 }).then(() => {
-        // The script's own work: 1 s, during which the test connects a watcher. Then nothing is left.
-        setTimeout(() => engine.step(0.1), 1000);
+      lab.serveLive({ engine: engine, port: 0 }).then((live) => {
+        const poll = setInterval(() => {
+          http.get(new URL("/api/v1/live/simulations", live.url), (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => {
+              if (JSON.parse(body)[0].watchers === 0) return;
+              clearInterval(poll);
+              setTimeout(() => engine.step(0.1), 200);
+            });
+          });
+        }, 50);
       });`;
     const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
     const url = await new Promise<string>((resolve, reject) => {
@@ -156,11 +135,11 @@ describe("serveLive", () => {
       child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
     });
     const watcher = await watch(url);
-    await watcher.next("frame");
+    await watcher.waitFor("frame");
     const began = performance.now();
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(performance.now() - began).toBeLessThan(3000);
-    await watcher.closed; // the process took its server and the watcher's connection with it
+    expect(performance.now() - began).toBeLessThan(5000);
+    await watcher.waitClose(); // the process took its server and the watcher's connection with it
   });
 });

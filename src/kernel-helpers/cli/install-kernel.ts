@@ -16,7 +16,12 @@ function main(argv: string[]): number {
     return 1;
   }
   const prefixAt = argv.indexOf("--prefix");
-  const where = prefixAt >= 0 ? ["--prefix", argv[prefixAt + 1]] : ["--user"];
+  const prefix = prefixAt >= 0 ? argv[prefixAt + 1] : undefined;
+  if (prefixAt >= 0 && (!prefix || prefix.startsWith("--"))) {
+    console.error("kernel:install: --prefix needs a directory (usage: kernel:install [--prefix DIR])");
+    return 2;
+  }
+  const where = prefix ? ["--prefix", prefix] : ["--user"];
   const result = spawnSync(process.execPath, [TSLAB, "install", `--python=${python}`, `--binary=${TSLAB}`, ...where], { stdio: "inherit" });
   if (result.status !== 0) return result.status ?? 1;
   console.log(`Registered the "tslab" kernel (TypeScript) with ${python}; open notebooks/ with \`npm run notebook\`.`);
