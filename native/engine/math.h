@@ -135,14 +135,14 @@ inline Quat fromAxisAngle(const Vec3& unitAxis, double angle) {
   return {std::cos(0.5 * angle), unitAxis.x * s, unitAxis.y * s, unitAxis.z * s};
 }
 // Exact rotation by the rotation vector `theta` (axis * angle), applied in the world frame: exp(theta) * q.
-inline Quat integrateRotation(const Quat& q, const Vec3& theta) {
+// The rotation by the rotation vector theta (axis × angle), as a quaternion to apply with applyRotation.
+inline Quat rotationOf(const Vec3& theta) {
   double angle = length(theta);
-  if (angle < 1e-12) {
-    Quat dq{1.0, 0.5 * theta.x, 0.5 * theta.y, 0.5 * theta.z};
-    return normalize(dq * q);
-  }
-  return normalize(fromAxisAngle(theta * (1.0 / angle), angle) * q);
+  if (angle < 1e-12) return {1.0, 0.5 * theta.x, 0.5 * theta.y, 0.5 * theta.z};
+  return fromAxisAngle(theta * (1.0 / angle), angle);
 }
+inline Quat applyRotation(const Quat& rotation, const Quat& q) { return normalize(rotation * q); }
+inline Quat integrateRotation(const Quat& q, const Vec3& theta) { return applyRotation(rotationOf(theta), q); }
 // The seed convention: Euler [pitch, roll, yaw], pitch about Y, roll about X, yaw about Z,
 // R = Rz(yaw)·Ry(pitch)·Rx(roll).
 inline Quat fromPitchRollYaw(double pitch, double roll, double yaw) {

@@ -85,6 +85,7 @@ void ContactSolver::prepare() {
     c.tangentImpulse1 = contact.tangentImpulse1;
     c.tangentImpulse2 = contact.tangentImpulse2;
     c.twistImpulse = contact.twistImpulse;
+    refreshAngular(c, a, b);
   }
   refresh();
 }
@@ -99,16 +100,23 @@ void ContactSolver::refresh() {
       // Current separation from how far the bodies moved since the manifold was computed.
       Vec3 prA = rotate(a.deltaRotation, p.rA), prB = rotate(b.deltaRotation, p.rB);
       p.separation = dot(dp + prB - prA, c.normal) + p.baseSeparation;
-      p.angularA = a.invInertia * p.rnA;
-      p.angularB = b.invInertia * p.rnB;
     }
-    c.angularA1 = a.invInertia * c.rtA1;
-    c.angularA2 = a.invInertia * c.rtA2;
-    c.angularB1 = b.invInertia * c.rtB1;
-    c.angularB2 = b.invInertia * c.rtB2;
-    c.twistA = a.invInertia * c.normal;
-    c.twistB = b.invInertia * c.normal;
+    if (!a.inertiaFixed || !b.inertiaFixed) refreshAngular(c, a, b);
   }
+}
+
+void ContactSolver::refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b) {
+  for (int i = 0; i < c.pointCount; ++i) {
+    ConstraintPoint& p = c.points[i];
+    p.angularA = a.invInertia * p.rnA;
+    p.angularB = b.invInertia * p.rnB;
+  }
+  c.angularA1 = a.invInertia * c.rtA1;
+  c.angularA2 = a.invInertia * c.rtA2;
+  c.angularB1 = b.invInertia * c.rtB1;
+  c.angularB2 = b.invInertia * c.rtB2;
+  c.twistA = a.invInertia * c.normal;
+  c.twistB = b.invInertia * c.normal;
 }
 
 namespace {

@@ -20,6 +20,7 @@ struct SolverBody {
   Quat deltaRotation;
   double invMass = 0;
   Mat3 invInertia = Mat3::zero();  // world frame, refreshed after each position integration
+  bool inertiaFixed = true;        // invInertia does not change as the body turns (isotropic or static)
 };
 
 // Spring-damper parameters of a soft constraint for one substep length h.
@@ -65,8 +66,8 @@ struct SolverSettings {
   double restitutionThreshold = 0.2;
   int restitutionIterations = 8;
   // Gauss–Seidel passes over a multi-point manifold per solve (with bias) and per relax.
-  int normalPasses = 4;
-  int relaxPasses = 4;
+  int normalPasses = 2;
+  int relaxPasses = 2;
 };
 
 class ContactSolver {
@@ -91,6 +92,8 @@ class ContactSolver {
 
  private:
   SolverBody& bodyOrStatic(int32_t index) { return index >= 0 ? bodies_[index] : static_; }
+  // The I⁻¹-weighted impulse directions, for the bodies' current inverse inertias.
+  static void refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
   void solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias);
   void solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b);
 

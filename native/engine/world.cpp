@@ -275,7 +275,9 @@ void World::solve(double dt) {
     sb[k].v = b.linearVelocity;
     sb[k].w = b.angularVelocity;
     sb[k].invMass = b.invMass;
-    sb[k].invInertia = worldInverseInertia(b);
+    // Equal principal moments: I⁻¹ is the same in every frame, so no rotation of it is needed.
+    sb[k].inertiaFixed = shapes_[static_cast<size_t>(b.shape)].shape.isotropic;
+    sb[k].invInertia = sb[k].inertiaFixed ? b.localInvInertia : worldInverseInertia(b);
   }
 
   std::vector<ContactConstraint> constraints;
@@ -391,10 +393,11 @@ void World::integrateOrientation(Body& b, SolverBody& s, double h) {
     s.w = s.invInertia * angularMomentum;
     return;
   }
-  // A body with equal principal moments (sphere, cube) has L ∥ ω: no gyroscopic effect.
-  b.orientation = integrateRotation(b.orientation, theta);
-  s.deltaRotation = integrateRotation(s.deltaRotation, theta);
-  s.invInertia = worldInverseInertia(b);
+  // A body with equal principal moments (sphere, cube) has L ∥ ω: no gyroscopic effect, and its
+  // inverse inertia does not change as it turns.
+  Quat rotation = rotationOf(theta);
+  b.orientation = applyRotation(rotation, b.orientation);
+  s.deltaRotation = applyRotation(rotation, s.deltaRotation);
 }
 
 void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<ContactConstraint>& constraints, double dt) {
