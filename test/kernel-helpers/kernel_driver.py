@@ -53,18 +53,21 @@ kc = km.client()
 kc.start_channels()
 kc.wait_for_ready(timeout=60)
 results = []
-for step in steps:
-    if step.get("shutdown"):
-        began = time.monotonic()
-        km.shutdown_kernel(now=False)
-        results.append({"shutdownSeconds": time.monotonic() - began})
-        break
-    result = run(kc, step)
-    results.append(result)
-    if result["status"] != "ok":
-        time.sleep(0.3)  # tslab aborts requests that arrive within 200 ms of a failed one
-kc.stop_channels()
-if km.is_alive():
-    km.shutdown_kernel(now=True)
+try:
+    for step in steps:
+        if step.get("shutdown"):
+            began = time.monotonic()
+            km.shutdown_kernel(now=False)
+            results.append({"shutdownSeconds": time.monotonic() - began})
+            break
+        result = run(kc, step)
+        results.append(result)
+        if result["status"] != "ok":
+            time.sleep(0.3)  # tslab aborts requests that arrive within 200 ms of a failed one
+finally:
+    # Never leave a kernel behind, whatever happened above.
+    kc.stop_channels()
+    if km.is_alive():
+        km.shutdown_kernel(now=True)
 with open(sys.argv[2], "w") as out:
     json.dump(results, out)

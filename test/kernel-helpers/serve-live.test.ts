@@ -1,8 +1,9 @@
 // serveLive/runLive/stopLive through the real server, engine and ws clients; and the kernel-hygiene
 // promise: a process with a live server (and a connected watcher) still exits on its own.
-import { spawn } from "child_process";
+import { spawn, type ChildProcessByStdio } from "child_process";
 import * as net from "net";
 import * as path from "path";
+import type { Readable } from "stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { runLive, serveLive, stopLive } from "../../src/kernel-helpers";
@@ -125,21 +126,30 @@ describe("serveLive", () => {
         }, 50);
       });`;
     const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
-    });
-    const watcher = await watch(url);
-    await watcher.waitFor("frame");
-    const began = performance.now();
-    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-    expect(code).toBe(0);
-    expect(performance.now() - began).toBeLessThan(5000);
-    await watcher.waitClose(); // the process took its server and the watcher's connection with it
+    try {
+      await expectExitsOnItsOwn(child);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL"); // a failed test leaves nothing running
+    }
   });
 });
+
+/** The child prints its watch URL; a watcher connects; then the child must exit by itself, with code 0. */
+async function expectExitsOnItsOwn(child: ChildProcessByStdio<null, Readable, null>): Promise<void> {
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
+  });
+  const watcher = await watch(url);
+  await watcher.waitFor("frame");
+  const began = performance.now();
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  expect(code).toBe(0);
+  expect(performance.now() - began).toBeLessThan(5000);
+  await watcher.waitClose(); // the process took its server and the watcher's connection with it
+}
