@@ -100,11 +100,6 @@ export function sendDisplay(bundle: MimeBundle, displayId?: string, update = fal
   write({ data: bundle, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
 }
 
-/** For tests: forget what was found (e.g. after loading a fake tslab module). */
-export function resetKernelDetection(): void {
-  cached = undefined;
-}
-
 /**
  * Runs `callback` when the user interrupts the kernel (■), until the returned function is called.
  * tslab turns SIGINT into an interrupt of the cell's JavaScript; native work and timers need
