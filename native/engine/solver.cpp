@@ -9,13 +9,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// 1 / (mA + mB + n·(IA⁻¹(rA×n))×rA + n·(IB⁻¹(rB×n))×rB): the effective mass along `axis`.
-double effectiveMass(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB,
-                     const Vec3& axis) {
-  Vec3 rnA = cross(rA, axis), rnB = cross(rB, axis);
-  double k = a.invMass + b.invMass + dot(rnA, a.invInertia * rnA) + dot(rnB, b.invInertia * rnB);
-  return k > 0 ? 1.0 / k : 0.0;
-}
+double inverseOrZero(double k) { return k > 0 ? 1.0 / k : 0.0; }
 
 Vec3 relativeVelocityAt(const SolverBody& a, const SolverBody& b, const Vec3& rA, const Vec3& rB) {
   return (b.v + cross(b.w, rB)) - (a.v + cross(a.w, rA));
@@ -55,7 +49,6 @@ void ContactSolver::prepare() {
       p.normalImpulse = cp.normalImpulse;
       p.maxNormalImpulse = 0;
       p.stepImpulse = 0;
-      p.normalMass = effectiveMass(a, b, p.rA, p.rB, c.normal);
       p.rnA = cross(p.rA, c.normal);
       p.rnB = cross(p.rB, c.normal);
       p.baseSeparation = cp.mp.separation - dot(p.rB - p.rA, c.normal);
@@ -70,10 +63,15 @@ void ContactSolver::prepare() {
     c.rtA2 = cross(c.frictionRA, c.tangent2);
     c.rtB1 = cross(c.frictionRB, c.tangent1);
     c.rtB2 = cross(c.frictionRB, c.tangent2);
-    c.tangentMass1 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent1);
-    c.tangentMass2 = effectiveMass(a, b, c.frictionRA, c.frictionRB, c.tangent2);
-    double k = dot(c.normal, a.invInertia * c.normal) + dot(c.normal, b.invInertia * c.normal);
-    c.twistMass = k > 0 ? 1.0 / k : 0.0;
+    refreshAngular(c, a, b);
+    // Effective masses 1 / (mA⁻¹ + mB⁻¹ + (r×n)·I⁻¹(r×n) …), from the directions just cached.
+    for (int i = 0; i < c.pointCount; ++i) {
+      ConstraintPoint& p = c.points[i];
+      p.normalMass = inverseOrZero(a.invMass + b.invMass + dot(p.rnA, p.angularA) + dot(p.rnB, p.angularB));
+    }
+    c.tangentMass1 = inverseOrZero(a.invMass + b.invMass + dot(c.rtA1, c.angularA1) + dot(c.rtB1, c.angularB1));
+    c.tangentMass2 = inverseOrZero(a.invMass + b.invMass + dot(c.rtA2, c.angularA2) + dot(c.rtB2, c.angularB2));
+    c.twistMass = inverseOrZero(dot(c.normal, c.twistA) + dot(c.normal, c.twistB));
     // Friction radius of the patch: 2/3 of the mean in-plane distance of the points from the
     // centre (the exact factor for a uniformly loaded disc). Zero for a single point.
     double meanDistance = 0;
@@ -85,7 +83,6 @@ void ContactSolver::prepare() {
     c.tangentImpulse1 = contact.tangentImpulse1;
     c.tangentImpulse2 = contact.tangentImpulse2;
     c.twistImpulse = contact.twistImpulse;
-    refreshAngular(c, a, b);
   }
   refresh();
 }
@@ -94,12 +91,14 @@ void ContactSolver::refresh() {
   for (ContactConstraint& c : constraints_) {
     const SolverBody& a = bodyOrStatic(c.a);
     const SolverBody& b = bodyOrStatic(c.b);
-    Vec3 dp = b.deltaPosition - a.deltaPosition;
+    // Current separation from how far the bodies moved since the manifold was computed:
+    // s = n·(Δp + R_B rB − R_A rA) + base, with n·(R r) = (Rᵀn)·r, so the normal is turned into
+    // each body's rotation once per manifold instead of turning every anchor.
+    double shift = dot(b.deltaPosition - a.deltaPosition, c.normal);
+    Vec3 normalInA = inverseRotate(a.deltaRotation, c.normal), normalInB = inverseRotate(b.deltaRotation, c.normal);
     for (int i = 0; i < c.pointCount; ++i) {
       ConstraintPoint& p = c.points[i];
-      // Current separation from how far the bodies moved since the manifold was computed.
-      Vec3 prA = rotate(a.deltaRotation, p.rA), prB = rotate(b.deltaRotation, p.rB);
-      p.separation = dot(dp + prB - prA, c.normal) + p.baseSeparation;
+      p.separation = shift + dot(p.rB, normalInB) - dot(p.rA, normalInA) + p.baseSeparation;
     }
     if (!a.inertiaFixed || !b.inertiaFixed) refreshAngular(c, a, b);
   }
@@ -172,28 +171,31 @@ void ContactSolver::solveNormal(ContactConstraint& c, SolverBody& a, SolverBody&
   // A face contact's points are strongly coupled through the bodies' rotation: a few local passes
   // per iteration (cheap: the two bodies are already in cache) converge the manifold so a stack
   // does not pick up a spin from the order its points were solved in.
-  int passes = c.pointCount > 1 ? (useBias ? settings_.normalPasses : settings_.relaxPasses) : 1;
-  for (int k = 0; k < c.pointCount * passes; ++k) {
-    bool reverse = reverseOrder_ != ((k / c.pointCount) % 2 == 1);
-    int i = reverse ? c.pointCount - 1 - (k % c.pointCount) : (k % c.pointCount);
-    ConstraintPoint& p = c.points[i];
-    double s = p.separation;
-    double bias = 0, massScale = 1, impulseScale = 0;
-    if (s > 0) {
-      bias = s * invH_;  // speculative: let the gap close within this substep, no further
-    } else if (useBias) {
-      bias = std::max(c.softness.biasRate * s, -settings_.contactPushMaxVelocity);
-      massScale = c.softness.massScale;
-      impulseScale = c.softness.impulseScale;
-    }
-    double vn = normalVelocity(a, b, p, c.normal);
-    double impulse = -p.normalMass * massScale * (vn + bias) - impulseScale * p.normalImpulse;
-    double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
-    impulse = newImpulse - p.normalImpulse;
-    p.normalImpulse = newImpulse;
-    p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
-    applyNormalImpulse(a, b, p, c.normal, impulse);
+  const int passes = c.pointCount > 1 ? (useBias ? settings_.normalPasses : settings_.relaxPasses) : 1;
+  const int last = c.pointCount - 1;
+  for (int pass = 0; pass < passes; ++pass) {
+    const bool reverse = reverseOrder_ != (pass % 2 == 1);
+    for (int j = 0; j <= last; ++j) solvePoint(c, c.points[reverse ? last - j : j], a, b, useBias);
   }
+}
+
+void ContactSolver::solvePoint(const ContactConstraint& c, ConstraintPoint& p, SolverBody& a, SolverBody& b, bool useBias) {
+  double s = p.separation;
+  double bias = 0, massScale = 1, impulseScale = 0;
+  if (s > 0) {
+    bias = s * invH_;  // speculative: let the gap close within this substep, no further
+  } else if (useBias) {
+    bias = std::max(c.softness.biasRate * s, -settings_.contactPushMaxVelocity);
+    massScale = c.softness.massScale;
+    impulseScale = c.softness.impulseScale;
+  }
+  double vn = normalVelocity(a, b, p, c.normal);
+  double impulse = -p.normalMass * massScale * (vn + bias) - impulseScale * p.normalImpulse;
+  double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
+  impulse = newImpulse - p.normalImpulse;
+  p.normalImpulse = newImpulse;
+  p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
+  applyNormalImpulse(a, b, p, c.normal, impulse);
 }
 
 void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b) {

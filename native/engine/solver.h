@@ -95,6 +95,7 @@ class ContactSolver {
   // The I⁻¹-weighted impulse directions, for the bodies' current inverse inertias.
   static void refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
   void solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias);
+  void solvePoint(const ContactConstraint& c, ConstraintPoint& p, SolverBody& a, SolverBody& b, bool useBias);
   void solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b);
 
   std::vector<SolverBody>& bodies_;

@@ -262,14 +262,18 @@ void World::collide(double dt) {
 // Pipeline: solver -----------------------------------------------------------------------------
 
 void World::solve(double dt) {
-  std::vector<int32_t> awake;                       // body indices of awake dynamic bodies
-  std::vector<int32_t> solverIndexOfBody(bodies_.size(), -1);
+  // Buffers kept from step to step (their capacity), so a step allocates nothing once warmed up.
+  std::vector<int32_t>& awake = scratch_.awake;     // body indices of awake dynamic bodies
+  std::vector<int32_t>& solverIndexOfBody = scratch_.solverIndexOfBody;
+  awake.clear();
+  solverIndexOfBody.assign(bodies_.size(), -1);
   for (size_t i = 0; i < bodies_.size(); ++i) {
     if (!bodies_[i].isAwake()) continue;
     solverIndexOfBody[i] = static_cast<int32_t>(awake.size());
     awake.push_back(static_cast<int32_t>(i));
   }
-  std::vector<SolverBody> sb(awake.size());
+  std::vector<SolverBody>& sb = scratch_.bodies;
+  sb.assign(awake.size(), SolverBody{});
   for (size_t k = 0; k < awake.size(); ++k) {
     const Body& b = bodies_[static_cast<size_t>(awake[k])];
     sb[k].v = b.linearVelocity;
@@ -280,8 +284,10 @@ void World::solve(double dt) {
     sb[k].invInertia = sb[k].inertiaFixed ? b.localInvInertia : worldInverseInertia(b);
   }
 
-  std::vector<ContactConstraint> constraints;
-  std::vector<uint8_t> inContact(awake.size(), 0);
+  std::vector<ContactConstraint>& constraints = scratch_.constraints;
+  std::vector<uint8_t>& inContact = scratch_.inContact;
+  constraints.clear();
+  inContact.assign(awake.size(), 0);
   int touchingPoints = 0;
   for (Contact& c : contacts_) {
     if (!c.isTouching()) continue;

@@ -128,6 +128,13 @@ class World {
   std::vector<SleepingIsland> sleepingIslands_;
   BroadPhase broadPhase_;
   UnionFind unionFind_;
+  // The solver's per-step working set, kept so that its capacity is reused.
+  struct StepScratch {
+    std::vector<int32_t> awake, solverIndexOfBody;
+    std::vector<SolverBody> bodies;
+    std::vector<ContactConstraint> constraints;
+    std::vector<uint8_t> inContact;
+  } scratch_;
   SolverStats stats_;
   double time_ = 0;
   uint32_t nextId_ = 1;
