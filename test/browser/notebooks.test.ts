@@ -4,10 +4,12 @@
 // written, and both are opened in headless Chromium with the network refused: plots and 3D views
 // must draw from the file alone.
 //
-// Needs Jupyter (nbconvert + ipykernel) and Chromium: without them the file is skipped with a
-// warning, except under CI=true, where that is a failure (.ci/run installs both).
-import { execFileSync, spawnSync } from "child_process";
+// Needs Jupyter (nbconvert + ipykernel, and the classic Notebook for one test) and Chromium: without
+// them the file is skipped with a warning, except under CI=true, where that is a failure (.ci/run
+// installs them).
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
@@ -26,6 +28,19 @@ function jupyterAvailability(): { ok: true; jupyter: string } | { ok: false; rea
 }
 
 const jupyter = jupyterAvailability();
+const classicNotebook = jupyter.ok && spawnSync(jupyter.jupyter, ["notebook", "--version"], { stdio: "ignore" }).status === 0;
+
+/** A TCP port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 const suite = browserSuite("notebook tests (test/browser/notebooks.test.ts)", jupyter.ok ? [] : [jupyter.reason]);
 
 interface Output {
@@ -128,6 +143,57 @@ suite("example notebooks on the tslab kernel", () => {
       } finally {
         await offline.close();
       }
+    }
+  });
+
+  it("draws the executed notebook in classic Jupyter Notebook 6, trusted, with no network", { timeout: 180_000 }, async () => {
+    const entry = [...executed].find(([n]) => n.startsWith("01-"));
+    expect(entry).toBeDefined();
+    expect(classicNotebook, "jupyter notebook (Debian: jupyter-notebook) is needed for this test").toBe(true);
+    // Sign it, as saving it from a frontend or `jupyter trust` does: outputs of a trusted notebook run.
+    const sign = `import nbformat, sys\nfrom nbformat.sign import NotebookNotary\nnb = nbformat.read(sys.argv[1], as_version=4)\nNotebookNotary().sign(nb)\nnbformat.write(nb, sys.argv[1])`;
+    execFileSync("/usr/bin/python3", ["-c", sign, entry![1].file], { env, stdio: "pipe" });
+    const port = await freePort();
+    const server = spawn(
+      (jupyter as { jupyter: string }).jupyter,
+      ["notebook", "--allow-root", "--no-browser", "--ip", "127.0.0.1", `--port=${port}`, "--NotebookApp.token=", "--NotebookApp.password=",
+        "--NotebookApp.disable_check_xsrf=True", `--notebook-dir=${work}`],
+      { env, stdio: "ignore" },
+    );
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      await expect.poll(() => fetch(`${origin}/api/status`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
+      browser ??= await launchBrowser();
+      const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+      const page = await context.newPage();
+      const refused: string[] = [];
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await context.route("**/*", (route) => {
+        const url = route.request().url();
+        if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+        refused.push(url);
+        return route.abort("internetdisconnected");
+      });
+      try {
+        await page.goto(`${origin}/notebooks/${path.basename(entry![1].file)}`, { waitUntil: "load", timeout: 60_000 });
+        await expectOutputsRendered({ page, refused, pageErrors, close: () => context.close() }, "notebook-01-classic", { plots: 2, players: 1 });
+      } finally {
+        await context.close();
+      }
+    } finally {
+      // Shuts the server and its kernels down (a plain kill would leave the kernel processes behind).
+      await fetch(`${origin}/api/shutdown`, { method: "POST" }).catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.kill("SIGKILL");
+          resolve();
+        }, 10_000);
+        server.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   });
 
