@@ -15,7 +15,7 @@ import * as path from "path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { browserSuite, launchBrowser, ROOT } from "./harness";
-import { expectOutputsRendered, openOffline } from "./offline-outputs";
+import { expectOutputsRendered, openOffline, openWithOnly } from "./offline-outputs";
 
 const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
 const NOTEBOOKS = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb") && !f.startsWith("_")).sort();
@@ -164,27 +164,18 @@ suite("example notebooks on the tslab kernel", () => {
     try {
       await expect.poll(() => fetch(`${origin}/api/status`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
       browser ??= await launchBrowser();
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-      const page = await context.newPage();
-      const refused: string[] = [];
-      const pageErrors: string[] = [];
-      page.on("pageerror", (error) => pageErrors.push(error.message));
-      await context.route("**/*", (route) => {
-        const url = route.request().url();
-        if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-        refused.push(url);
-        return route.abort("internetdisconnected");
-      });
+      const page = await openWithOnly(browser, `${origin}/notebooks/${path.basename(entry![1].file)}`, origin);
       try {
-        await page.goto(`${origin}/notebooks/${path.basename(entry![1].file)}`, { waitUntil: "load", timeout: 60_000 });
-        await expectOutputsRendered({ page, refused, pageErrors, close: () => context.close() }, "notebook-01-classic", { plots: 2, players: 1 });
+        await expectOutputsRendered(page, "notebook-01-classic", { plots: 2, players: 1 });
+        expect(page.refused, "requests that left the local Jupyter server").toEqual([]);
       } finally {
-        await context.close();
+        await page.close();
       }
     } finally {
       // Shuts the server and its kernels down (a plain kill would leave the kernel processes behind).
       await fetch(`${origin}/api/shutdown`, { method: "POST" }).catch(() => undefined);
       await new Promise<void>((resolve) => {
+        if (server.exitCode !== null) return resolve();
         const timer = setTimeout(() => {
           server.kill("SIGKILL");
           resolve();

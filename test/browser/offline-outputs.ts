@@ -20,6 +20,14 @@ export interface OfflinePage {
  * globals; the outputs must draw anyway.
  */
 export async function openOffline(browser: Browser, file: string, options: { withRequireJs?: boolean } = {}): Promise<OfflinePage> {
+  return openWithOnly(browser, `file://${path.resolve(file)}`, "file:", options);
+}
+
+/**
+ * Opens `url` with every request refused except those starting with `allowed` (and data:/blob:):
+ * e.g. a local Jupyter server's pages, with nothing from the network.
+ */
+export async function openWithOnly(browser: Browser, url: string, allowed: string, options: { withRequireJs?: boolean } = {}): Promise<OfflinePage> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   if (options.withRequireJs) {
     await context.addInitScript(() => {
@@ -33,12 +41,12 @@ export async function openOffline(browser: Browser, file: string, options: { wit
   const pageErrors: string[] = [];
   page.on("pageerror", (error) => pageErrors.push(error.message));
   await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith("file:") || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-    refused.push(url);
+    const requested = route.request().url();
+    if (requested.startsWith(allowed) || requested.startsWith("data:") || requested.startsWith("blob:")) return route.continue();
+    refused.push(requested);
     return route.abort("internetdisconnected");
   });
-  await page.goto(`file://${path.resolve(file)}`, { waitUntil: "load", timeout: 60_000 });
+  await page.goto(url, { waitUntil: "load", timeout: 60_000 });
   return { page, refused, pageErrors, close: () => context.close() };
 }
 
