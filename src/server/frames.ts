@@ -2,7 +2,6 @@
 // (docs/live-protocol.md), plus the seed's CollisionInfo and SolverDiagnostics that it never sent.
 import type { Engine } from "../engine";
 import type { Contact, SolverStats, XYZ } from "../engine/types";
-import type { ObjectConfig } from "./messages";
 
 export interface BodyMetadata {
   body_id: number;
@@ -52,19 +51,6 @@ export function assetGeometries(engine: Engine, assetIds: readonly number[]): As
   return out;
 }
 
-export function bodyMetadata(id: number, assetId: number, config: ObjectConfig): BodyMetadata {
-  const environment = config.objectType === "environment";
-  return {
-    body_id: id,
-    asset_id: assetId,
-    asset_name: config.assetName,
-    mass: environment ? 0 : config.mass,
-    restitution: config.restitution,
-    friction: config.friction,
-    is_environment: environment,
-  };
-}
-
 /**
  * `frame.data` for the engine's current state, as objects: the reference for FrameEncoder, which
  * writes the same JSON text directly (and is what the server sends).
@@ -97,9 +83,9 @@ function solverDiagnostics(s: SolverStats): SolverDiagnostics {
   return { iterations: s.iterations, residual: s.residual, converged: s.converged, num_constraints: s.numConstraints, num_contacts: s.numContacts };
 }
 
-/** `metadata.bodies` and `metadata.assets` for every body an engine holds now (environment included). */
+/** `metadata.bodies` (in id order) and `metadata.assets` for every body an engine holds now (environment included). */
 export function sceneMetadata(engine: Engine): { bodies: BodyMetadata[]; assets: AssetGeometry[] } {
-  const infos = engine.bodies();
+  const infos = engine.bodies().sort((x, y) => x.instanceId - y.instanceId);
   const bodies = infos.map((b) => ({
     body_id: b.instanceId,
     asset_id: b.assetId,

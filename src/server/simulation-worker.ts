@@ -4,9 +4,9 @@
 import { parentPort, workerData } from "worker_threads";
 import { AssetDatabase, Engine } from "../engine";
 import { FrameEncoder } from "./frame-encoder";
-import { assetGeometries, BodyMetadata, bodyMetadata } from "./frames";
+import { sceneMetadata } from "./frames";
 import type { ObjectConfig } from "./messages";
-import type { WorkerReply, WorkerRequest } from "./simulation-pool";
+import type { SimulationMetadata, WorkerReply, WorkerRequest } from "./simulation-pool";
 
 interface Simulation {
   engine: Engine;
@@ -44,22 +44,19 @@ function handle(request: WorkerRequest): void {
   }
 }
 
-function create(id: number, objects: ObjectConfig[]): { bodies: BodyMetadata[]; assets: ReturnType<typeof assetGeometries> } {
+function create(id: number, objects: ObjectConfig[]): SimulationMetadata {
   const engine = new Engine({ assetsDb: assets });
   try {
     const known = new Set(engine.listAssets().map((a) => a.name));
     const missing = objects.find((o) => !known.has(o.assetName));
     if (missing) throw new Error(`Asset '${missing.assetName}' not found`);
-    const bodies = objects.map((o) => {
-      const spawned =
-        o.objectType === "inertial"
-          ? engine.spawnInertialObject(o.assetName, o.position, o.orientation, { mass: o.mass, restitution: o.restitution, friction: o.friction })
-          : engine.spawnEnvironmentObject(o.assetName, o.position, o.orientation, { restitution: o.restitution, friction: o.friction });
-      return bodyMetadata(spawned.instanceId, spawned.assetId, o);
-    });
-    const geometry = assetGeometries(engine, bodies.map((b) => b.asset_id));
+    for (const o of objects) {
+      if (o.objectType === "inertial") engine.spawnInertialObject(o.assetName, o.position, o.orientation, { mass: o.mass, restitution: o.restitution, friction: o.friction });
+      else engine.spawnEnvironmentObject(o.assetName, o.position, o.orientation, { restitution: o.restitution, friction: o.friction });
+    }
     simulations.set(id, { engine, encoder: new FrameEncoder(engine) });
-    return { bodies, assets: geometry };
+    // Bodies in id order, which is the order of `objects`, as the protocol's metadata lists them.
+    return sceneMetadata(engine);
   } catch (error) {
     engine.dispose();
     throw error;
