@@ -95,8 +95,9 @@ function fromRecording(recording: Recording, frames: number[]): { scene: Recorde
 }
 
 function fromEngine(engine: Engine): { scene: RecordedScene; ids: number[]; times: Float64Array; poses: Float32Array } {
-  const scene = sceneOf(engine);
-  const moving = engine.getFrameState().states.filter((s) => !s.is_environment);
+  const states = engine.getFrameState().states;
+  const scene = sceneOf(engine, states);
+  const moving = states.filter((s) => !s.is_environment);
   const poses = new Float32Array(moving.length * POSE);
   moving.forEach((s, i) => {
     const { position: p, orientation: q } = s;

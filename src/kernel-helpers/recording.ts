@@ -2,7 +2,7 @@
 // so that it can be plotted with names and replayed in 3D without the engine. `record` makes one
 // off the event loop and can be interrupted (the notebook's stop button, or an AbortSignal).
 import type { Engine } from "../engine";
-import type { SimulateOptions, Trajectory } from "../engine/types";
+import type { BodyState, SimulateOptions, Trajectory } from "../engine/types";
 import { AssetGeometry, BodyMetadata, sceneMetadata } from "../server/frames";
 import { onKernelInterrupt } from "./jupyter-kernel";
 
@@ -31,10 +31,10 @@ export interface RecordOptions extends SimulateOptions {
   signal?: AbortSignal;
 }
 
-/** The engine's bodies and environment as they are now. */
-export function sceneOf(engine: Engine): RecordedScene {
+/** The engine's bodies and environment as they are now (`states`: its getFrameState().states, if at hand). */
+export function sceneOf(engine: Engine, states: readonly BodyState[] = engine.getFrameState().states): RecordedScene {
   const { bodies, assets } = sceneMetadata(engine);
-  const fixed: FixedBody[] = engine.getFrameState().states
+  const fixed: FixedBody[] = states
     .filter((s) => s.is_environment)
     .map((s) => ({
       body_id: s.body_id,
