@@ -125,17 +125,14 @@ export class LiveSession {
     let behindSince: number | undefined;
     const target: WatchTarget = {
       // A reader that is behind skips frames instead of making the server buffer them; one that
-      // stays behind for the stall timeout is dropped (a closing handshake would queue behind).
+      // stays behind for the stall timeout is dropped.
       canTake: () => {
         if (this.ws.bufferedAmount <= maxBufferedBytes) {
           behindSince = undefined;
           return true;
         }
         behindSince ??= performance.now();
-        if (performance.now() - behindSince > stallTimeoutS * 1000) {
-          this.fail(`client is not reading its frames: disconnected after ${stallTimeoutS} s`);
-          this.ws.terminate();
-        }
+        if (performance.now() - behindSince > stallTimeoutS * 1000) this.dropStalledClient();
         return false;
       },
       sendFrame: (bytes) => {
@@ -193,14 +190,19 @@ export class LiveSession {
     const since = performance.now();
     while (this.ws.bufferedAmount > maxBufferedBytes && !this.stopRequested) {
       if (performance.now() - since > stallTimeoutS * 1000) {
-        // A closing handshake would queue behind the unread frames; drop the connection instead.
-        this.fail(`client is not reading its frames: disconnected after ${stallTimeoutS} s`);
-        this.ws.terminate();
+        this.dropStalledClient();
         return true;
       }
       await this.sleepUntil(performance.now() + FLOW_POLL_MS);
     }
     return true;
+  }
+
+  /** Ends a connection whose client has not read its output for the stall timeout. */
+  private dropStalledClient(): void {
+    this.fail(`client is not reading its frames: disconnected after ${this.context.limits.stallTimeoutS} s`);
+    // A closing handshake would queue behind the unread frames; drop the connection instead.
+    this.ws.terminate();
   }
 
   /** Sleeps until `deadline` (performance.now() ms), never waking early; a stop or close wakes it. */
