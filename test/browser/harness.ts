@@ -43,7 +43,10 @@ export function chromiumAvailability(): { ok: true } | { ok: false; reason: stri
   }
 }
 
+/** Debian's Chromium, headless; a missing one is a clear error (suites only get here under CI=true). */
 export async function launchBrowser(): Promise<Browser> {
+  const availability = chromiumAvailability();
+  if (!availability.ok) throw new Error(`CI=true but Chromium is not available: ${availability.reason}. The browser tests must run in CI.`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
 }
 

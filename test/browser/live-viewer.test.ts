@@ -23,12 +23,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startServer, type LiveServer } from "../../src/server";
 import {
   canvasShot,
   expectCleanPage,
-  chromiumAvailability,
+  browserSuite,
   OUTPUT_DIR,
   recordCanvas,
   configures,
@@ -53,15 +53,7 @@ import {
 } from "./harness";
 import { changedPixels, imageStats, type ImageStats } from "./pixels";
 
-const availability = chromiumAvailability();
-const IN_CI = process.env.CI === "true";
-if (!availability.ok && !IN_CI) {
-  console.warn(
-    `\n*** SKIPPING the browser acceptance tests (test/browser/live-viewer.test.ts): ${availability.reason}. ` +
-      `Under CI=true this is a failure, not a skip. ***\n`,
-  );
-}
-const suite = availability.ok || IN_CI ? describe : describe.skip;
+const suite = browserSuite("browser acceptance tests (test/browser/live-viewer.test.ts)");
 
 type SpawnObject = {
   asset_name: string;
@@ -162,9 +154,6 @@ suite("the live viewer (/live) in headless Chromium", () => {
   let expectedConsoleErrors: RegExp[] = [];
 
   beforeAll(async () => {
-    if (!availability.ok) {
-      throw new Error(`CI=true but Chromium is not available: ${availability.reason}. The browser acceptance tests must run in CI.`);
-    }
     [browser, server] = await Promise.all([launchBrowser(), startServer({ port: 0, log: () => {} })]);
     origin = server.url;
   }, 60_000);

@@ -14,16 +14,18 @@ import * as os from "os";
 import * as path from "path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { findJupyterPython, jupyterCommand } from "../../src/kernel-helpers/cli/jupyter";
 import { browserSuite, launchBrowser, ROOT } from "./harness";
 import { expectOutputsRendered, openOffline, openWithOnly } from "./offline-outputs";
 
 const NOTEBOOKS_DIR = path.join(ROOT, "notebooks");
 const NOTEBOOKS = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith(".ipynb") && !f.startsWith("_")).sort();
 
+/** The Jupyter the kernel installer uses (its Python's `jupyter`), if it has nbconvert. */
+const PYTHON = findJupyterPython();
 function jupyterAvailability(): { ok: true; jupyter: string } | { ok: false; reason: string } {
-  for (const jupyter of ["/usr/bin/jupyter", "jupyter"]) {
-    if (spawnSync(jupyter, ["nbconvert", "--version"], { stdio: "ignore" }).status === 0) return { ok: true, jupyter };
-  }
+  const jupyter = PYTHON ? jupyterCommand(PYTHON) : "jupyter";
+  if (spawnSync(jupyter, ["nbconvert", "--version"], { stdio: "ignore" }).status === 0) return { ok: true, jupyter };
   return { ok: false, reason: "jupyter nbconvert is not installed (Debian: apt-get install jupyter-nbconvert python3-ipykernel)" };
 }
 
@@ -152,7 +154,7 @@ suite("example notebooks on the tslab kernel", () => {
     expect(classicNotebook, "jupyter notebook (Debian: jupyter-notebook) is needed for this test").toBe(true);
     // Sign it, as saving it from a frontend or `jupyter trust` does: outputs of a trusted notebook run.
     const sign = `import nbformat, sys\nfrom nbformat.sign import NotebookNotary\nnb = nbformat.read(sys.argv[1], as_version=4)\nNotebookNotary().sign(nb)\nnbformat.write(nb, sys.argv[1])`;
-    execFileSync("/usr/bin/python3", ["-c", sign, entry![1].file], { env, stdio: "pipe" });
+    execFileSync(PYTHON!, ["-c", sign, entry![1].file], { env, stdio: "pipe" });
     const port = await freePort();
     const server = spawn(
       (jupyter as { jupyter: string }).jupyter,

@@ -14,21 +14,13 @@
 // Chromium is Debian's /usr/bin/chromium: missing, the file is skipped with a warning, except under
 // CI=true, where that is a failure.
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { startServer, type LiveServer } from "../../src/server";
-import { chromiumAvailability, expectCleanPage, launchBrowser, openWatched, report, screenshot, sleep, tid, type Watched } from "./harness";
-import { changedPixels, imageStats, type ImageStats } from "./pixels";
+import { browserSuite, expectCleanPage, launchBrowser, openWatched, report, screenshot, sleep, tid, type Watched } from "./harness";
+import { changedPixels, type ImageStats } from "./pixels";
 
-const availability = chromiumAvailability();
-const IN_CI = process.env.CI === "true";
-if (!availability.ok && !IN_CI) {
-  console.warn(
-    `\n*** SKIPPING the player browser tests (test/browser/player.test.ts): ${availability.reason}. ` +
-      `Under CI=true this is a failure, not a skip. ***\n`,
-  );
-}
-const suite = availability.ok || IN_CI ? describe : describe.skip;
+const suite = browserSuite("player browser tests (test/browser/player.test.ts)");
 
 const PAGE_PATH = "/__player-test.html";
 const PAGE_HTML = `<!doctype html>
@@ -152,9 +144,6 @@ suite("the trajectory player (notebook-player.js) in headless Chromium", () => {
   const recording = fallingCube();
 
   beforeAll(async () => {
-    if (!availability.ok) {
-      throw new Error(`CI=true but Chromium is not available: ${availability.reason}. The browser tests must run in CI.`);
-    }
     [browser, server] = await Promise.all([launchBrowser(), startServer({ port: 0, log: () => {} })]);
     origin = server.url;
   }, 60_000);

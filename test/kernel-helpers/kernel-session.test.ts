@@ -3,14 +3,15 @@
 // carried them runs again, readable errors, the interrupt button stopping a long record(), and a
 // kernel with a live server (and a watcher) shutting down at once.
 // Needs Jupyter (jupyter_client with ipykernel); skipped with a warning without it, except under CI=true.
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findJupyterPython } from "../../src/kernel-helpers/cli/jupyter";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const PYTHON = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import jupyter_client"], { stdio: "ignore" }).status === 0);
+const PYTHON = findJupyterPython();
 const IN_CI = process.env.CI === "true";
 if (!PYTHON) console.warn(`\n*** kernel session tests ${IN_CI ? "CANNOT RUN" : "SKIPPED"}: no Python with jupyter_client (apt-get install python3-ipykernel). Under CI=true this is a failure. ***\n`);
 const suite = PYTHON || IN_CI ? describe : describe.skip;

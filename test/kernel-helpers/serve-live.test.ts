@@ -49,7 +49,7 @@ describe("serveLive", () => {
     expect(times.length).toBeGreaterThan(15); // ~30 frames at 60 Hz; a loaded machine may merge some
     expect(times.every((t: number, i: number) => i === 0 || t > times[i - 1])).toBe(true);
     expect(times[times.length - 1]).toBeCloseTo(0.6, 9);
-    const last = watcher.messages.filter((m) => m.type === "frame").pop();
+    const last = watcher.messages.filter((m) => m.type === "frame").pop()!;
     const z = last.data.states.find((s: any) => s.body_id === cube).position.z;
     expect(z).toBeCloseTo(engine.getBodyState(cube).position.z, 8);
 
