@@ -116,6 +116,11 @@ describe("stop and pacing", () => {
 
   it("a 3 s run: elapsed_s in [3.0, 3.3) and frames never arrive faster than real time", async () => {
     const { client } = await configured(server);
+    // The server cannot have started its clock before this instant, so a server that keeps to
+    // real time delivers frame k no earlier than tSent + k·16 ms. Arrival times only ever add
+    // delay (this process's event loop, busy workers on 2 cores), so the bound holds under any
+    // load, while a server running ahead of real time breaks it at once.
+    const tSent = performance.now();
     client.send({ type: "start", timestep_ms: 16, duration_s: 3 });
     const run = await client.collect(10000, true);
     expect(run.error).toBeUndefined();
@@ -126,25 +131,16 @@ describe("stop and pacing", () => {
     const t = frameIdx.map((i) => client.arrivals[i]);
     let earliest = Infinity;
     let worstK = -1;
-    for (let k = 1; k < t.length; k++) {
-      const slack = t[k] - t[0] - k * 16; // ≥ −5 ms required
+    for (let k = 0; k < t.length; k++) {
+      const slack = t[k] - tSent - k * 16;
       if (slack < earliest) {
         earliest = slack;
         worstK = k;
       }
     }
-    const lastLag = t[t.length - 1] - t[0] - (n - 1) * 16;
-    console.log(`3 s run: elapsed_s ${run.complete!.elapsed_s}, last frame ${lastLag.toFixed(1)} ms behind schedule, earliest frame ${earliest.toFixed(2)} ms vs schedule (k = ${worstK})`);
-    // Arrival times carry the jitter of this process's event loop (shared with the server and, in
-    // the full suite, with busy workers on 2 cores), so a late frame 0 makes frame 1 look early.
-    // What must hold is the pace: any 25 consecutive frames span at least 25 timesteps, less 20 ms
-    // of jitter (a server running ahead of real time would deliver them in a few ms).
-    for (let k = 0; k + 25 < t.length; k++) {
-      expect(t[k + 25] - t[k], `frames ${k}..${k + 25} arrived faster than real time`).toBeGreaterThanOrEqual(25 * 16 - 20);
-    }
-    // And over the whole run the schedule never gets ahead: the last frame is at least (n − 1)·16 ms
-    // after the first, less the same jitter.
-    expect(t[t.length - 1] - t[0]).toBeGreaterThanOrEqual((n - 1) * 16 - 20);
+    console.log(`3 s run: elapsed_s ${run.complete!.elapsed_s}, last frame ${(t[n - 1] - tSent - (n - 1) * 16).toFixed(1)} ms after its schedule, earliest frame ${earliest.toFixed(2)} ms after its schedule (k = ${worstK})`);
+    // 1 ms for timer and clock rounding.
+    expect(earliest, `frame ${worstK} arrived before its time`).toBeGreaterThanOrEqual(-1);
     expect(run.complete!.elapsed_s).toBeGreaterThanOrEqual(3.0);
     expect(run.complete!.elapsed_s).toBeLessThan(3.3);
   }, 20000);
