@@ -1,6 +1,7 @@
 // The benchmark scenes of bench/scenes.ts built with the engine's C++ API, stepped 600 times at
 // 1/60 s: a driver for profilers (valgrind --tool=callgrind, perf) that sees only the engine, not
 // Node. `msd_step_profile pile-1000` prints ms/step and how many bodies sleep at the end.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -68,17 +69,25 @@ int main(int argc, char** argv) {
   // Solver experiments: MSD_PASSES=normal,relax MSD_SUBSTEPS=n
   if (const char* passes = std::getenv("MSD_PASSES")) std::sscanf(passes, "%d,%d", &config.solver.normalPasses, &config.solver.relaxPasses);
   if (const char* substeps = std::getenv("MSD_SUBSTEPS")) config.substeps = std::atoi(substeps);
+  if (const char* hertz = std::getenv("MSD_HERTZ")) config.solver.contactHertz = std::atof(hertz);
+  if (const char* ratio = std::getenv("MSD_DAMPING")) config.solver.contactDampingRatio = std::atof(ratio);
   World world(config);
   build(world, scene);
   bool trace = argc > 3 && std::strcmp(argv[3], "trace") == 0;
   auto began = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) {
     world.step(1.0 / 60.0);
-    if (trace && i % 30 == 29) {
+    if (trace && (i % 30 == 29 || (std::getenv("MSD_TRACE_ALL") && i < 90))) {
       int awake = 0;
       for (const Body& b : world.bodies()) awake += !b.isStatic && b.isAwake();
       double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
-      std::printf("step %4d  t %5.2f s  awake %5d  contacts %6zu  %8.1f ms so far\n", i + 1, world.time(), awake, world.contacts().size(), elapsed);
+      double fastest = 0, spin = 0;
+      for (const Body& b : world.bodies()) {
+        if (b.isStatic) continue;
+        fastest = std::max(fastest, length(b.linearVelocity));
+        spin = std::max(spin, length(b.angularVelocity));
+      }
+      std::printf("step %4d  t %5.2f s  awake %5d  contacts %6zu  %8.1f ms so far  max |v| %.4f max |w| %.4f\n", i + 1, world.time(), awake, world.contacts().size(), elapsed, fastest, spin);
     }
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();

@@ -41,12 +41,14 @@ struct HullInA {
   const Hull* hull = nullptr;
   Transform toA;
   double inradius = 0;  // a ball of this radius around the centre of mass lies inside the hull
+  bool identity = false;  // A itself: nothing to transform (the results are the same, only cheaper)
 
   Vec3 center() const { return toA.p; }
-  Vec3 vertex(uint32_t i) const { return apply(toA, hull->vertices[i]); }
-  Vec3 normal(std::size_t face) const { return rotate(toA.q, hull->faces[face].normal); }
-  Vec3 directionToLocal(const Vec3& d) const { return inverseRotate(toA.q, d); }
-  Vec3 pointToLocal(const Vec3& p) const { return applyInverse(toA, p); }
+  Vec3 vertex(uint32_t i) const { return identity ? hull->vertices[i] : apply(toA, hull->vertices[i]); }
+  Vec3 normal(std::size_t face) const { return identity ? hull->faces[face].normal : rotate(toA.q, hull->faces[face].normal); }
+  Vec3 directionToLocal(const Vec3& d) const { return identity ? d : inverseRotate(toA.q, d); }
+  Vec3 pointToLocal(const Vec3& p) const { return identity ? p : applyInverse(toA, p); }
+  Vec3 rotateToA(const Vec3& d) const { return identity ? d : rotate(toA.q, d); }
   // Plane offset in the hull's own frame, taken from the face's first vertex so that it agrees
   // exactly with the polygon used for clipping.
   double localOffset(std::size_t face) const {
@@ -195,8 +197,8 @@ void collectEdges(const HullInA& h, const HullInA& other, bool mirrored, double 
     edge.index = static_cast<int>(i);
     edge.p = h.vertex(e.v0);
     edge.dir = h.vertex(e.v1) - edge.p;
-    edge.u = rotate(h.toA.q, u);
-    edge.v = rotate(h.toA.q, v);
+    edge.u = h.rotateToA(u);
+    edge.v = h.rotateToA(v);
     edge.vxu = cross(edge.v, edge.u);
     out.push_back(edge);
   }
@@ -444,46 +446,103 @@ void buildContact(Axis axis, const HullInA& inA, const HullInA& inB, const FaceQ
 
 bool usable(const Hull& h) { return !h.vertices.empty() && !h.faces.empty(); }
 
+// A face contact is rebuilt on its cached reference face while B has moved less than this fraction
+// of the absolute slop relative to A: within the hysteresis, the full search would keep that face.
+constexpr double kReuseFractionOfSlop = 0.5;
+
+// An upper bound on how far any point of either hull has moved in the other's frame since the
+// cache was written: |Δp| + θ·(|p| + rA + rB), θ the angle of the relative rotation.
+double motionSince(const Transform& then, const Transform& now, double radiusA, double radiusB) {
+  const double cosHalf = then.q.w * now.q.w + then.q.x * now.q.x + then.q.y * now.q.y + then.q.z * now.q.z;
+  const double d = std::min(1.0, std::fabs(cosHalf));
+  const double angle = 2.0 * std::asin(std::min(1.0, std::sqrt(std::max(0.0, 1.0 - d * d))));
+  const double reach = std::max(length(then.p), length(now.p)) + radiusA + radiusB;
+  return length(now.p - then.p) + angle * reach;
+}
+
+void remember(SatCache* cache, SatCache::Kind kind, int face, double separation, const Transform& relative) {
+  if (cache == nullptr) return;
+  *cache = SatCache{kind, face, separation, relative};
+}
+
+// The cached result, if it still holds at the current poses: true when `m` is final.
+bool reuseCache(const SatCache& cache, const HullInA& inA, const HullInA& inB, double motion, double slop,
+                double speculative, double tolerance, Manifold& m) {
+  switch (cache.kind) {
+    case SatCache::Kind::Separated:
+      // Along the old axis the gap shrank by at most `motion`.
+      return cache.separation - motion >= speculative;
+    case SatCache::Kind::FaceOfA:
+      if (motion > kReuseFractionOfSlop * slop) return false;
+      faceContact(inA, static_cast<std::size_t>(cache.face), inB, false, speculative, tolerance, m);
+      return m.pointCount > 0;  // nothing left after clipping: let the full search decide
+    case SatCache::Kind::None:
+      break;
+  }
+  return false;
+}
+
+// The full separating axis search and the manifold on the chosen axis, in A's frame.
+void searchAndBuild(const HullInA& inA, const HullInA& inB, double speculativeDistance, double absTolerance,
+                    double linearTolerance, SatCache* cache, Manifold& m) {
+  const FaceQuery faceA = queryFaces(inA, inB, speculativeDistance);
+  if (faceA.separation >= speculativeDistance) return remember(cache, SatCache::Kind::Separated, -1, faceA.separation, inB.toA);
+  const FaceQuery faceB = queryFaces(inB, inA, speculativeDistance);
+  if (faceB.separation >= speculativeDistance) return remember(cache, SatCache::Kind::Separated, -1, faceB.separation, inB.toA);
+  // An edge axis must beat the best face by more than the absolute slop to be used at all, so edge
+  // pairs that cannot do that need not be looked at.
+  const double edgeMustBeat = std::max(faceA.separation, faceB.separation) + absTolerance;
+  const EdgeQuery edge = queryEdges(inA, inB, edgeMustBeat, speculativeDistance, scratch());
+  if (edge.separation >= speculativeDistance) return remember(cache, SatCache::Kind::Separated, -1, edge.separation, inB.toA);
+
+  Axis used = chooseAxis(faceA, faceB, edge, kRelEdgeTolerance, kRelFaceTolerance, absTolerance);
+  buildContact(used, inA, inB, faceA, faceB, edge, speculativeDistance, linearTolerance, m);
+  if (m.pointCount == 0) {
+    // The hysteresis may have kept an axis that is now clearly worse (deep, fast changes); the exact
+    // best axis then describes the contact better.
+    const Axis best = chooseAxis(faceA, faceB, edge, 0, 0, 0);
+    if (best != used) {
+      used = best;
+      buildContact(best, inA, inB, faceA, faceB, edge, speculativeDistance, linearTolerance, m);
+    }
+  }
+  if (m.pointCount == 0 && used != Axis::Edge) {
+    const bool refIsB = used == Axis::FaceOfB;
+    const FaceQuery& face = refIsB ? faceB : faceA;
+    deepestVertexContact(refIsB ? inB : inA, static_cast<std::size_t>(face.face), refIsB ? inA : inB, refIsB,
+                         speculativeDistance, m);
+    return remember(cache, SatCache::Kind::None, -1, 0, inB.toA);
+  }
+  // Only contacts on a face of A are kept. A face of B is used only while it beats A's faces by the
+  // hysteresis margin, which a pair resting face to face soon stops doing; keeping B's face then
+  // would switch the reference (and the point ids, losing the warm start) each time the cache
+  // expires. Edge contacts are rare at rest and cheap to find again.
+  if (m.pointCount > 0 && used == Axis::FaceOfA) return remember(cache, SatCache::Kind::FaceOfA, faceA.face, 0, inB.toA);
+  remember(cache, SatCache::Kind::None, -1, 0, inB.toA);
+}
+
 }  // namespace
 
 Manifold collideHulls(const Shape& a, const Transform& xa, const Shape& b, const Transform& xb,
-                      double speculativeDistance) {
+                      double speculativeDistance, SatCache* cache) {
   Manifold m;
   const Hull& ha = a.hull;
   const Hull& hb = b.hull;
   if (!usable(ha) || !usable(hb)) return m;
 
   const Quat toAFrame = conjugate(xa.q);
-  const HullInA inA{&ha, Transform{}, inradius(ha)};
+  const HullInA inA{&ha, Transform{}, inradius(ha), true};
   const HullInA inB{&hb, Transform{rotate(toAFrame, xb.p - xa.p), toAFrame * xb.q}, inradius(hb)};
-
-  const FaceQuery faceA = queryFaces(inA, inB, speculativeDistance);
-  if (faceA.separation >= speculativeDistance) return m;
-  const FaceQuery faceB = queryFaces(inB, inA, speculativeDistance);
-  if (faceB.separation >= speculativeDistance) return m;
-  Scratch& s = scratch();
   const double radiusA = shapeRadius(a), radiusB = shapeRadius(b);
   const double absTolerance = std::min(kMaxAbsTolerance, kAbsToleranceOfSize * std::min(radiusA, radiusB));
-  // An edge axis must beat the best face by more than the absolute slop to be used at all, so edge
-  // pairs that cannot do that need not be looked at.
-  const double edgeMustBeat = std::max(faceA.separation, faceB.separation) + absTolerance;
-  const EdgeQuery edge = queryEdges(inA, inB, edgeMustBeat, speculativeDistance, s);
-  if (edge.separation >= speculativeDistance) return m;
-
   const double linearTolerance = kRelLinearTolerance * (radiusA + radiusB);
-  const Axis preferred = chooseAxis(faceA, faceB, edge, kRelEdgeTolerance, kRelFaceTolerance, absTolerance);
-  buildContact(preferred, inA, inB, faceA, faceB, edge, speculativeDistance, linearTolerance, m);
-  if (m.pointCount == 0) {
-    // The hysteresis may have kept an axis that is now clearly worse (deep, fast changes); the exact
-    // best axis then describes the contact better.
-    const Axis best = chooseAxis(faceA, faceB, edge, 0, 0, 0);
-    if (best != preferred) buildContact(best, inA, inB, faceA, faceB, edge, speculativeDistance, linearTolerance, m);
-  }
-  if (m.pointCount == 0 && preferred != Axis::Edge) {
-    const bool refIsB = preferred == Axis::FaceOfB;
-    const FaceQuery& face = refIsB ? faceB : faceA;
-    deepestVertexContact(refIsB ? inB : inA, static_cast<std::size_t>(face.face), refIsB ? inA : inB, refIsB,
-                         speculativeDistance, m);
+
+  const bool reused = cache != nullptr && cache->kind != SatCache::Kind::None &&
+                      reuseCache(*cache, inA, inB, motionSince(cache->relative, inB.toA, radiusA, radiusB), absTolerance,
+                                 speculativeDistance, linearTolerance, m);
+  if (!reused) {
+    m = Manifold{};
+    searchAndBuild(inA, inB, speculativeDistance, absTolerance, linearTolerance, cache, m);
   }
 
   // Back to the world.

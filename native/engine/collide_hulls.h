@@ -7,8 +7,8 @@
 namespace msd {
 
 // Both shapes must be hulls. Same contract as collide(): normal A → B, points with separation
-// below `speculativeDistance`, at most 4 of them.
+// below `speculativeDistance`, at most 4 of them. `cache` may be null (then the full search runs).
 Manifold collideHulls(const Shape& a, const Transform& xa, const Shape& b, const Transform& xb,
-                      double speculativeDistance);
+                      double speculativeDistance, SatCache* cache);
 
 }  // namespace msd

@@ -19,6 +19,7 @@ struct ContactPoint {
 
 struct Contact {
   uint32_t bodyA = 0, bodyB = 0;   // ids; A is the dynamic body in dynamic–static pairs, else the lower id
+  int32_t indexA = -1, indexB = -1; // the bodies' places in the world's body array (kept up to date by it)
   Vec3 normal{0, 0, 1};            // A → B
   Vec3 tangent1{1, 0, 0}, tangent2{0, 1, 0};
   int pointCount = 0;
@@ -28,6 +29,7 @@ struct Contact {
   // Friction acts at the centre of the contact patch (two tangent impulses and one twist impulse
   // about the normal), so a sliding box sees symmetric friction whatever order points are solved in.
   double tangentImpulse1 = 0, tangentImpulse2 = 0, twistImpulse = 0;
+  SatCache sat;                    // the narrowphase's axis search, reused while the pair barely moves
 
   bool isTouching() const { return pointCount > 0; }
 };

@@ -7,7 +7,7 @@
 namespace msd {
 
 Manifold collide(const Shape& a, const Transform& xa, const Shape& b, const Transform& xb,
-                 double speculativeDistance) {
+                 double speculativeDistance, SatCache* cache) {
   const bool sphereA = a.kind == ShapeKind::Sphere;
   const bool sphereB = b.kind == ShapeKind::Sphere;
   if (sphereA && sphereB) return collideSpheres(xa.p, a.radius, xb.p, b.radius, speculativeDistance);
@@ -18,7 +18,7 @@ Manifold collide(const Shape& a, const Transform& xa, const Shape& b, const Tran
     m.normal = -m.normal;
     return m;
   }
-  return collideHulls(a, xa, b, xb, speculativeDistance);
+  return collideHulls(a, xa, b, xb, speculativeDistance, cache);
 }
 
 }  // namespace msd

@@ -21,9 +21,22 @@ struct Manifold {
   ManifoldPoint points[4];
 };
 
+// What the hull–hull separating axis test found for a pair the last time it ran (temporal coherence,
+// after Gregorius, GDC 2013): while B's pose relative to A has barely changed since, a pair that was
+// separated along some axis is still separated, and a contact on a face of A keeps that reference
+// face, so the axis search is skipped. The manifold itself is always clipped anew at the current poses.
+struct SatCache {
+  enum class Kind : uint8_t { None, Separated, FaceOfA };
+  Kind kind = Kind::None;
+  int32_t face = -1;        // FaceOfA: the reference face
+  double separation = 0;    // Separated: the gap found along the separating axis
+  Transform relative;       // B's pose in A's frame when the search ran
+};
+
 // `xa`, `xb` place each shape's centre of mass in the world. Points whose separation is below
 // `speculativeDistance` are reported (so touching and nearly touching contacts are both found).
+// `cache` (optional, hull pairs only) carries the axis search over from the pair's previous call.
 Manifold collide(const Shape& a, const Transform& xa, const Shape& b, const Transform& xb,
-                 double speculativeDistance);
+                 double speculativeDistance, SatCache* cache = nullptr);
 
 }  // namespace msd

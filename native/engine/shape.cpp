@@ -35,7 +35,31 @@ Shape makeHullShape(const std::vector<Vec3>& assetFramePoints) {
   for (const Vec3& v : shape.hull.vertices) radiusSquared = std::max(radiusSquared, lengthSquared(v));
   shape.boundingRadius = std::sqrt(radiusSquared);
   shape.isotropic = isIsotropic(shape.mass.inertiaPerMass);
+  describeBox(shape);
   return shape;
+}
+
+void describeBox(Shape& shape) {
+  shape.isBox = false;
+  const std::vector<Vec3>& v = shape.hull.vertices;
+  if (shape.kind != ShapeKind::Hull || v.size() != 8) return;
+  Vec3 lower = v[0], upper = v[0];
+  for (const Vec3& p : v) {
+    lower = minPerElement(lower, p);
+    upper = maxPerElement(upper, p);
+  }
+  // Eight distinct vertices each at a corner (every coordinate at its minimum or maximum) are the corners.
+  unsigned seen = 0;
+  for (const Vec3& p : v) {
+    auto side = [](double x, double lo, double hi) { return x == lo ? 0 : (x == hi ? 1 : -1); };
+    int sx = side(p.x, lower.x, upper.x), sy = side(p.y, lower.y, upper.y), sz = side(p.z, lower.z, upper.z);
+    if (sx < 0 || sy < 0 || sz < 0) return;
+    seen |= 1u << (sx | (sy << 1) | (sz << 2));
+  }
+  if (seen != 0xFFu) return;
+  shape.isBox = true;
+  shape.boxCenter = (lower + upper) * 0.5;
+  shape.boxHalfExtents = (upper - lower) * 0.5;
 }
 
 Shape makeSphereShape(double radius) {
@@ -53,6 +77,16 @@ AABB computeAABB(const Shape& shape, const Transform& xf) {
   if (shape.kind == ShapeKind::Sphere) {
     const Vec3 r{shape.radius, shape.radius, shape.radius};
     return {xf.p - r, xf.p + r};
+  }
+  if (shape.isBox) {
+    // The placed box's extent along each world axis: Σ |R_ij|·h_j.
+    const Mat3 r = toMatrix(xf.q);
+    const Vec3& h = shape.boxHalfExtents;
+    const Vec3 extent{std::fabs(r.r0.x) * h.x + std::fabs(r.r0.y) * h.y + std::fabs(r.r0.z) * h.z,
+                      std::fabs(r.r1.x) * h.x + std::fabs(r.r1.y) * h.y + std::fabs(r.r1.z) * h.z,
+                      std::fabs(r.r2.x) * h.x + std::fabs(r.r2.y) * h.y + std::fabs(r.r2.z) * h.z};
+    const Vec3 center = apply(xf, shape.boxCenter);
+    return {center - extent, center + extent};
   }
   // Exact box of the placed vertices, transformed exactly as apply() places them elsewhere.
   const std::vector<Vec3>& vertices = shape.hull.vertices;

@@ -21,7 +21,14 @@ struct Shape {
   MassProperties mass;      // volume and inertia per kg, about the centre of mass
   double boundingRadius = 0;  // max distance of any surface point from the centre of mass
   bool isotropic = false;     // equal principal moments (sphere, cube): rotation has no gyroscopic term
+  // A hull whose vertices are exactly the 8 corners of its own bounding box: its world box is
+  // then |R|·halfExtents around the placed centre, with no loop over vertices.
+  bool isBox = false;
+  Vec3 boxCenter, boxHalfExtents;
 };
+
+// Fills in isBox, boxCenter and boxHalfExtents from the shape's hull.
+void describeBox(Shape& shape);
 
 // Builds a hull shape from points in the asset frame; the hull is re-centred on its centroid.
 Shape makeHullShape(const std::vector<Vec3>& assetFramePoints);

@@ -13,7 +13,7 @@ namespace msd {
 namespace {
 
 constexpr uint32_t kMagic = 0x5744534D;  // "MSDW"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;  // 3: contacts carry the narrowphase cache
 
 class Writer {
  public:
@@ -156,6 +156,7 @@ ShapeEntry readShape(Reader& r) {
   s.mass.inertiaPerMass = r.mat3();
   s.boundingRadius = r.get<double>();
   s.isotropic = r.get<uint8_t>() != 0;
+  describeBox(s);
   e.assetId = r.get<int32_t>();
   e.name = r.string();
   return e;
@@ -186,6 +187,8 @@ void writeContact(Writer& w, const Contact& c) {
   w.put(c.normal); w.put(c.tangent1); w.put(c.tangent2);
   w.put(c.friction); w.put(c.restitution);
   w.put(c.tangentImpulse1); w.put(c.tangentImpulse2); w.put(c.twistImpulse);
+  w.put(static_cast<uint8_t>(c.sat.kind)); w.put(c.sat.face); w.put(c.sat.separation);
+  w.put(c.sat.relative.p); w.put(c.sat.relative.q);
   w.put(static_cast<int32_t>(c.pointCount));
   for (int i = 0; i < c.pointCount; ++i) {
     const ContactPoint& p = c.points[i];
@@ -200,6 +203,11 @@ Contact readContact(Reader& r) {
   c.normal = r.vec3(); c.tangent1 = r.vec3(); c.tangent2 = r.vec3();
   c.friction = r.get<double>(); c.restitution = r.get<double>();
   c.tangentImpulse1 = r.get<double>(); c.tangentImpulse2 = r.get<double>(); c.twistImpulse = r.get<double>();
+  uint8_t kind = r.get<uint8_t>();
+  if (kind > static_cast<uint8_t>(SatCache::Kind::FaceOfA)) Reader::fail("contact cache kind out of range");
+  c.sat.kind = static_cast<SatCache::Kind>(kind);
+  c.sat.face = r.get<int32_t>(); c.sat.separation = r.get<double>();
+  c.sat.relative.p = r.vec3(); c.sat.relative.q = r.quat();
   int32_t count = r.get<int32_t>();
   if (count < 0 || count > 4) Reader::fail("contact point count out of range");
   c.pointCount = count;
@@ -294,6 +302,10 @@ void World::restore(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < bodies.size(); ++i) index[bodies[i].id] = static_cast<int32_t>(i);
   for (const Contact& c : contacts) {
     if (!index.count(c.bodyA) || !index.count(c.bodyB)) Reader::fail("contact refers to an unknown body");
+    const Shape& shapeA = shapes[static_cast<size_t>(bodies[static_cast<size_t>(index[c.bodyA])].shape)].shape;
+    if (c.sat.kind == SatCache::Kind::FaceOfA && (c.sat.face < 0 || static_cast<size_t>(c.sat.face) >= shapeA.hull.faces.size())) {
+      Reader::fail("contact cache refers to an unknown face");
+    }
   }
   for (const SleepingIsland& s : islands) {
     for (uint32_t id : s.bodyIds) if (!index.count(id)) Reader::fail("sleeping island refers to an unknown body");

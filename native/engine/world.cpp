@@ -12,6 +12,7 @@ namespace msd {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kFatBoxLookAheadSteps = 3;  // see refreshProxy
 
 Transform transformOf(const Body& b) { return {b.position, b.orientation}; }
 
@@ -110,6 +111,11 @@ Body& World::mutableBody(uint32_t id) { return bodies_[static_cast<size_t>(index
 void World::rebuildIndex() {
   indexById_.clear();
   for (size_t i = 0; i < bodies_.size(); ++i) indexById_[bodies_[i].id] = static_cast<int32_t>(i);
+  // Contacts keep their bodies' places so the per-step loops need no id lookups.
+  for (Contact& c : contacts_) {
+    c.indexA = indexOf(c.bodyA);
+    c.indexB = indexOf(c.bodyB);
+  }
 }
 
 void World::setVelocity(uint32_t id, const Vec3& v, const Vec3& w) {
@@ -163,7 +169,14 @@ AABB World::sweptBox(const Body& b, double dt) const {
 void World::refreshProxy(Body& b, double dt) {
   AABB box = sweptBox(b, dt);
   if (contains(b.fatBox, box)) return;
-  b.fatBox = expanded(box, config_.aabbMargin);
+  // Beyond the margin, the new fat box reaches a few steps ahead along the motion (as Box2D's
+  // proxies do), so a falling or flying body is re-inserted into the tree every few steps instead
+  // of every step.
+  AABB fat = expanded(box, config_.aabbMargin);
+  Vec3 ahead = b.linearVelocity * (kFatBoxLookAheadSteps * dt);
+  fat.lower += minPerElement(ahead, Vec3{});
+  fat.upper += maxPerElement(ahead, Vec3{});
+  b.fatBox = fat;
   broadPhase_.moveProxy(b.proxy, b.fatBox);
 }
 
@@ -212,6 +225,8 @@ void World::updatePairs() {
     bool swap = a.isStatic || (!b.isStatic && idB < idA);
     c.bodyA = swap ? idB : idA;
     c.bodyB = swap ? idA : idB;
+    c.indexA = indexOf(c.bodyA);
+    c.indexB = indexOf(c.bodyB);
     c.friction = mixFriction(a.friction, b.friction);
     c.restitution = mixRestitution(a.restitution, b.restitution);
     contactByKey_[key] = static_cast<int32_t>(contacts_.size());
@@ -230,8 +245,8 @@ void World::updatePairs() {
 void World::collide(double dt) {
   bool removed = false;
   for (Contact& c : contacts_) {
-    Body& a = mutableBody(c.bodyA);
-    Body& b = mutableBody(c.bodyB);
+    Body& a = bodies_[static_cast<size_t>(c.indexA)];
+    Body& b = bodies_[static_cast<size_t>(c.indexB)];
     if (!a.isAwake() && !b.isAwake()) continue;
     if (!overlaps(a.fatBox, b.fatBox)) {
       c.pointCount = -1;  // marked for removal
@@ -244,7 +259,7 @@ void World::collide(double dt) {
     double closing = length(a.linearVelocity - b.linearVelocity) + length(a.angularVelocity) * sa.boundingRadius +
                      length(b.angularVelocity) * sb.boundingRadius;
     double speculative = config_.speculativeDistance + closing * dt;
-    Manifold m = msd::collide(sa, transformOf(a), sb, transformOf(b), speculative);
+    Manifold m = msd::collide(sa, transformOf(a), sb, transformOf(b), speculative, &c.sat);
     updateContactManifold(c, m);
     // Something awake touching a sleeping body wakes its whole island.
     if (c.isTouching()) {
@@ -291,7 +306,7 @@ void World::solve(double dt) {
   int touchingPoints = 0;
   for (Contact& c : contacts_) {
     if (!c.isTouching()) continue;
-    int32_t ia = indexOf(c.bodyA), ib = indexOf(c.bodyB);
+    int32_t ia = c.indexA, ib = c.indexB;
     int32_t sa = solverIndexOfBody[static_cast<size_t>(ia)], sbi = solverIndexOfBody[static_cast<size_t>(ib)];
     if (sa < 0 && sbi < 0) continue;
     const Body& a = bodies_[static_cast<size_t>(ia)];
