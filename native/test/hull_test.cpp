@@ -658,6 +658,31 @@ TEST(hull_translate_moves_vertices_and_planes) {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
+// Boxes take a shortcut for their world bounding box; it must equal the box of the placed vertices.
+TEST(shape_box_world_bounds_equal_the_placed_vertices_bounds) {
+  std::vector<Vec3> corners;
+  for (int i = 0; i < 8; ++i) corners.push_back({(i & 1) ? 0.7 : -0.3, (i & 2) ? 0.2 : -0.4, (i & 4) ? 1.5 : 0.5});
+  const Shape box = makeHullShape(corners);
+  CHECK(box.isBox);
+  // The same box turned in its own frame is a hull of 8 vertices that are not its box's corners.
+  std::vector<Vec3> turned;
+  const Quat q = fromAxisAngle(Vec3{0, 0, 1}, 0.3);
+  for (const Vec3& c : corners) turned.push_back(rotate(q, c));
+  CHECK(!makeHullShape(turned).isBox);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (int i = 0; i < 100; ++i) {
+    const Transform xf{{u(rng) * 10, u(rng) * 10, u(rng) * 10}, normalize(Quat{u(rng), u(rng), u(rng), u(rng)})};
+    const AABB fast = computeAABB(box, xf);
+    Vec3 lower = apply(xf, box.hull.vertices[0]), upper = lower;
+    for (const Vec3& v : box.hull.vertices) {
+      lower = minPerElement(lower, apply(xf, v));
+      upper = maxPerElement(upper, apply(xf, v));
+    }
+    CHECK(length(fast.lower - lower) < 1e-12 && length(fast.upper - upper) < 1e-12);
+  }
+}
+
 TEST(hull_rejects_too_few_points) {
   CHECK(errorOf({}) == "hull needs at least 4 points (got 0)");
   CHECK(errorOf({{0, 0, 0}, {1, 0, 0}, {0, 1, 0}}) == "hull needs at least 4 points (got 3)");

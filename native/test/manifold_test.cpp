@@ -739,6 +739,49 @@ TEST(manifold_random_polytopes_agree_with_brute_force_sat) {
   CHECK(touching < pairs);
 }
 
+// The narrowphase cache (SatCache) across small motions: pairs drift by sub-millimetre steps, with
+// a jump now and then, and every call that reuses the cache must still agree with the brute-force
+// test (no contact missed when it says separated, bounded depth when it keeps a face).
+TEST(manifold_cached_axis_search_agrees_with_brute_force_under_small_motions) {
+  Random rng;
+  rng.state = 0x0DDBA11CAFEF00Dull;
+  const Shape bases[] = {cube(), icosphere(0.5, 1), pyramid(), box(0.6, 0.2, 0.1)};
+  int reusedCalls = 0, calls = 0, touching = 0;
+  for (int pair = 0; pair < 40; ++pair) {
+    const Shape& a = bases[pair % 4];
+    Shape b = distorted(bases[(pair / 4) % 4], rng);
+    Transform xa = at(rng.vec(-0.5, 0.5), rng.rotation());
+    Transform xb = at(xa.p + rng.vec(-1.0, 1.0), rng.rotation());
+    SatCache cache;
+    for (int step = 0; step < 60; ++step) {
+      const bool jump = step % 20 == 19;
+      xb.p += rng.vec(-1, 1) * (jump ? 0.05 : 0.0004);
+      xb.q = normalize(about(rng.vec(-1, 1), jump ? 0.05 : 0.0003) * xb.q);
+      const SatCache before = cache;
+      const Manifold m = collide(a, xa, b, xb, 0.0, &cache);
+      const double exact = bruteForceSeparation(a, xa, b, xb);
+      ++calls;
+      // The search ran again exactly when it had to write a new pose into the cache.
+      const bool reused = before.kind != SatCache::Kind::None && before.relative.p.x == cache.relative.p.x &&
+                          before.relative.p.y == cache.relative.p.y && before.relative.p.z == cache.relative.p.z;
+      reusedCalls += reused ? 1 : 0;
+      CHECK(finite(m));
+      CHECK(idsDistinct(m));
+      CHECK(pointsOnSurfaces(m, a, xa, b, xb, 1e-9));
+      if (exact > 1e-9) CHECK(m.pointCount == 0);
+      if (exact < -1e-9) {
+        ++touching;
+        CHECK(m.pointCount >= 1);
+        // As for the full search, plus the reuse distance (half the 2.5 mm slop).
+        if (m.pointCount >= 1) CHECK(deepest(m) + 0.125 * std::fabs(deepest(m)) + 0.00625 + 1e-9 >= exact);
+      }
+    }
+  }
+  CHECK(reusedCalls > calls / 3);  // the cache does get used
+  CHECK(touching > calls / 10);
+  CHECK(touching < calls);
+}
+
 TEST(manifold_random_point_cloud_hulls_agree_with_brute_force_sat) {
   Random rng;
   rng.state = 0x1234567887654321ull;
