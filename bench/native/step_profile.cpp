@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   if (const char* passes = std::getenv("MSD_PASSES")) std::sscanf(passes, "%d,%d", &config.solver.normalPasses, &config.solver.relaxPasses);
   if (const char* substeps = std::getenv("MSD_SUBSTEPS")) config.substeps = std::atoi(substeps);
   if (const char* hertz = std::getenv("MSD_HERTZ")) config.solver.contactHertz = std::atof(hertz);
+  if (const char* margin = std::getenv("MSD_SPECULATIVE")) config.speculativeDistance = std::atof(margin);
   if (const char* ratio = std::getenv("MSD_DAMPING")) config.solver.contactDampingRatio = std::atof(ratio);
   World world(config);
   build(world, scene);

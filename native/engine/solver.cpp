@@ -88,20 +88,20 @@ void ContactSolver::prepare() {
 }
 
 void ContactSolver::refresh() {
-  for (ContactConstraint& c : constraints_) {
-    const SolverBody& a = bodyOrStatic(c.a);
-    const SolverBody& b = bodyOrStatic(c.b);
-    // Current separation from how far the bodies moved since the manifold was computed:
-    // s = n·(Δp + R_B rB − R_A rA) + base, with n·(R r) = (Rᵀn)·r, so the normal is turned into
-    // each body's rotation once per manifold instead of turning every anchor.
-    double shift = dot(b.deltaPosition - a.deltaPosition, c.normal);
-    Vec3 normalInA = inverseRotate(a.deltaRotation, c.normal), normalInB = inverseRotate(b.deltaRotation, c.normal);
-    for (int i = 0; i < c.pointCount; ++i) {
-      ConstraintPoint& p = c.points[i];
-      p.separation = shift + dot(p.rB, normalInB) - dot(p.rA, normalInA) + p.baseSeparation;
-    }
-    if (!a.inertiaFixed || !b.inertiaFixed) refreshAngular(c, a, b);
+  for (ContactConstraint& c : constraints_) refreshConstraint(c, bodyOrStatic(c.a), bodyOrStatic(c.b));
+}
+
+void ContactSolver::refreshConstraint(ContactConstraint& c, const SolverBody& a, const SolverBody& b) {
+  // Current separation from how far the bodies moved since the manifold was computed:
+  // s = n·(Δp + R_B rB − R_A rA) + base, with n·(R r) = (Rᵀn)·r, so the normal is turned into
+  // each body's rotation once per manifold instead of turning every anchor.
+  double shift = dot(b.deltaPosition - a.deltaPosition, c.normal);
+  Vec3 normalInA = inverseRotate(a.deltaRotation, c.normal), normalInB = inverseRotate(b.deltaRotation, c.normal);
+  for (int i = 0; i < c.pointCount; ++i) {
+    ConstraintPoint& p = c.points[i];
+    p.separation = shift + dot(p.rB, normalInB) - dot(p.rA, normalInA) + p.baseSeparation;
   }
+  if (!a.inertiaFixed || !b.inertiaFixed) refreshAngular(c, a, b);
 }
 
 void ContactSolver::refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b) {
@@ -148,7 +148,9 @@ void ContactSolver::warmStart() {
   for (ContactConstraint& c : constraints_) {
     SolverBody& a = bodyOrStatic(c.a);
     SolverBody& b = bodyOrStatic(c.b);
-    for (int i = 0; i < c.pointCount; ++i) applyNormalImpulse(a, b, c.points[i], c.normal, c.points[i].normalImpulse);
+    for (int i = 0; i < c.pointCount; ++i) {
+      if (c.points[i].normalImpulse != 0) applyNormalImpulse(a, b, c.points[i], c.normal, c.points[i].normalImpulse);
+    }
     applyTangentImpulse(a, b, c, c.tangentImpulse1, c.tangentImpulse2);
     a.w -= c.twistA * c.twistImpulse;
     b.w += c.twistB * c.twistImpulse;
@@ -162,6 +164,20 @@ void ContactSolver::solve(bool useBias) {
     SolverBody& b = bodyOrStatic(c.b);
     solveNormal(c, a, b, useBias);
     solveFriction(c, a, b);
+  }
+}
+
+void ContactSolver::relax() {
+  // One pass over the constraints instead of three (refresh, relax, accumulate): the poses do not
+  // change while relaxing, so refreshing each constraint just before it is solved is the same.
+  reverseOrder_ = !reverseOrder_;
+  for (ContactConstraint& c : constraints_) {
+    SolverBody& a = bodyOrStatic(c.a);
+    SolverBody& b = bodyOrStatic(c.b);
+    refreshConstraint(c, a, b);
+    solveNormal(c, a, b, false);
+    solveFriction(c, a, b);
+    for (int i = 0; i < c.pointCount; ++i) c.points[i].stepImpulse += c.points[i].normalImpulse;
   }
 }
 
@@ -193,6 +209,8 @@ void ContactSolver::solvePoint(const ContactConstraint& c, ConstraintPoint& p, S
   double impulse = -p.normalMass * massScale * (vn + bias) - impulseScale * p.normalImpulse;
   double newImpulse = std::max(p.normalImpulse + impulse, 0.0);
   impulse = newImpulse - p.normalImpulse;
+  // A point that stays apart (or stays clamped) changes nothing: most speculative points, each pass.
+  if (impulse == 0) return;
   p.normalImpulse = newImpulse;
   p.maxNormalImpulse = std::max(p.maxNormalImpulse, impulse);
   applyNormalImpulse(a, b, p, c.normal, impulse);
@@ -202,6 +220,8 @@ void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBod
   double totalNormalImpulse = 0;
   for (int i = 0; i < c.pointCount; ++i) totalNormalImpulse += c.points[i].normalImpulse;
   double limit = c.friction * totalNormalImpulse;
+  // No load and nothing to undo (a speculative contact): every impulse below would be clamped to zero.
+  if (limit == 0 && c.tangentImpulse1 == 0 && c.tangentImpulse2 == 0 && c.twistImpulse == 0) return;
 
   Vec3 dv = b.v - a.v;
   double v1 = dot(dv, c.tangent1) + dot(b.w, c.rtB1) - dot(a.w, c.rtA1);
@@ -227,12 +247,6 @@ void ContactSolver::solveFriction(ContactConstraint& c, SolverBody& a, SolverBod
     double twist = c.twistImpulse - oldTwist;
     a.w -= c.twistA * twist;
     b.w += c.twistB * twist;
-  }
-}
-
-void ContactSolver::accumulateSubstepImpulses() {
-  for (ContactConstraint& c : constraints_) {
-    for (int i = 0; i < c.pointCount; ++i) c.points[i].stepImpulse += c.points[i].normalImpulse;
   }
 }
 

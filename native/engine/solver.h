@@ -78,13 +78,15 @@ class ContactSolver {
   // Effective masses, softness, warm-start impulses and the approach velocity used by restitution.
   // Expects each point's anchors (rA, rB) to be filled in by the caller; derives the patch centre.
   void prepare();
-  // Recomputes what depends on the bodies' current poses (separations, I⁻¹-weighted directions);
-  // call after every position integration. prepare() does it for the poses at the step's start.
+  // Recomputes what depends on the bodies' current poses (separations, I⁻¹-weighted directions).
+  // prepare() does it for the poses at the step's start, relax() after each position integration.
   void refresh();
   void warmStart();
+  // Solves with the soft position bias (after warmStart).
   void solve(bool useBias);
-  // Adds each point's substep impulse to its step total; call once at the end of every substep.
-  void accumulateSubstepImpulses();
+  // After a position integration: refreshes separations, solves without bias, and adds each point's
+  // substep impulse to its step total, in one pass. Call once at the end of every substep.
+  void relax();
   void applyRestitution();
   void storeImpulses();
   // Largest approach velocity left at contacts that carry load (a residual for diagnostics), m/s.
@@ -94,6 +96,7 @@ class ContactSolver {
   SolverBody& bodyOrStatic(int32_t index) { return index >= 0 ? bodies_[index] : static_; }
   // The I⁻¹-weighted impulse directions, for the bodies' current inverse inertias.
   static void refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
+  static void refreshConstraint(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
   void solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias);
   void solvePoint(const ContactConstraint& c, ConstraintPoint& p, SolverBody& a, SolverBody& b, bool useBias);
   void solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b);

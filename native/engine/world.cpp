@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kFatBoxLookAheadSteps = 3;  // see refreshProxy
+constexpr double kLinearSlop = 0.005;          // m: points closer than this count as touching
 
 Transform transformOf(const Body& b) { return {b.position, b.orientation}; }
 
@@ -324,7 +325,7 @@ void World::solve(double dt) {
     for (int i = 0; i < c.pointCount; ++i) {
       cc.points[i].rA = c.points[i].mp.point - a.position;
       cc.points[i].rB = c.points[i].mp.point - b.position;
-      if (c.points[i].mp.separation <= 0.005) ++touchingPoints;
+      if (c.points[i].mp.separation <= kLinearSlop) ++touchingPoints;
     }
     if (sa >= 0) inContact[static_cast<size_t>(sa)] = 1;
     if (sbi >= 0) inContact[static_cast<size_t>(sbi)] = 1;
@@ -340,9 +341,7 @@ void World::solve(double dt) {
     solver.warmStart();
     solver.solve(true);
     integratePositions(sb, awake, inContact, h);
-    solver.refresh();
-    solver.solve(false);
-    solver.accumulateSubstepImpulses();
+    solver.relax();
   }
   solver.applyRestitution();
   solver.storeImpulses();
