@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
     ++bodies;
     if (!b.isAwake()) ++asleep;
   }
-  std::printf("%s: %d steps, %.4f ms/step, %d of %d bodies asleep\n", scene.c_str(), steps, ms / steps, asleep, bodies);
+  // A fingerprint of the final state, to see whether a change altered the results at all.
+  double fingerprint = 0;
+  for (const Body& b : world.bodies()) {
+    fingerprint += b.position.x * 1.1 + b.position.y * 1.3 + b.position.z * 1.7 + b.orientation.x * 2.3 + b.orientation.y * 2.9;
+  }
+  std::printf("%s: %d steps, %.4f ms/step, %d of %d bodies asleep, state fingerprint %.17g\n", scene.c_str(), steps, ms / steps, asleep, bodies, fingerprint);
   return 0;
 }

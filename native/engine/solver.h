@@ -55,6 +55,7 @@ struct ContactConstraint {
   Vec3 rtA1, rtA2, rtB1, rtB2;  // frictionR × tangent: how the tangent impulses turn each body
   Vec3 angularA1, angularA2, angularB1, angularB2, twistA, twistB;  // I⁻¹ applied to those and to n (see refresh())
   double tangentMass1 = 0, tangentMass2 = 0, twistMass = 0, twistRadius = 0;
+  double reachA = 0, reachB = 0;  // largest |rA|, |rB| over the points (bounds how fast spin moves them)
   double tangentImpulse1 = 0, tangentImpulse2 = 0, twistImpulse = 0;
   Contact* contact = nullptr;  // where impulses are stored back
 };
@@ -97,6 +98,7 @@ class ContactSolver {
   // The I⁻¹-weighted impulse directions, for the bodies' current inverse inertias.
   static void refreshAngular(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
   static void refreshConstraint(ContactConstraint& c, const SolverBody& a, const SolverBody& b);
+  bool cannotEngage(const ContactConstraint& c, const SolverBody& a, const SolverBody& b) const;
   void solveNormal(ContactConstraint& c, SolverBody& a, SolverBody& b, bool useBias);
   void solvePoint(const ContactConstraint& c, ConstraintPoint& p, SolverBody& a, SolverBody& b, bool useBias);
   void solveFriction(ContactConstraint& c, SolverBody& a, SolverBody& b);
