@@ -44,6 +44,7 @@ void ContactSolver::prepare() {
     const Contact& contact = *c.contact;
     c.softness = (c.a < 0 || c.b < 0) ? staticSoftness_ : contactSoftness_;
     Vec3 centerA, centerB;
+    double reachA2 = 0, reachB2 = 0;
     for (int i = 0; i < c.pointCount; ++i) {
       ConstraintPoint& p = c.points[i];
       const ContactPoint& cp = contact.points[i];
@@ -56,9 +57,11 @@ void ContactSolver::prepare() {
       p.relativeVelocity = dot(c.normal, relativeVelocityAt(a, b, p.rA, p.rB));
       centerA += p.rA;
       centerB += p.rB;
-      c.reachA = std::max(c.reachA, length(p.rA));
-      c.reachB = std::max(c.reachB, length(p.rB));
+      reachA2 = std::max(reachA2, lengthSquared(p.rA));
+      reachB2 = std::max(reachB2, lengthSquared(p.rB));
     }
+    c.reachA = std::sqrt(reachA2);
+    c.reachB = std::sqrt(reachB2);
     double inv = 1.0 / c.pointCount;
     c.frictionRA = centerA * inv;
     c.frictionRB = centerB * inv;

@@ -312,7 +312,7 @@ void World::solve(double dt) {
     if (sa < 0 && sbi < 0) continue;
     const Body& a = bodies_[static_cast<size_t>(ia)];
     const Body& b = bodies_[static_cast<size_t>(ib)];
-    ContactConstraint cc;
+    ContactConstraint& cc = constraints.emplace_back();  // filled in place: it is large
     cc.a = sa;
     cc.b = sbi;
     cc.normal = c.normal;
@@ -329,7 +329,6 @@ void World::solve(double dt) {
     }
     if (sa >= 0) inContact[static_cast<size_t>(sa)] = 1;
     if (sbi >= 0) inContact[static_cast<size_t>(sbi)] = 1;
-    constraints.push_back(cc);
   }
 
   int substeps = config_.substeps;
