@@ -15,10 +15,11 @@ namespace msd {
 // Velocity state of an awake dynamic body during the step. deltaPosition/deltaRotation track how far
 // the body moved since the step began, so contact separations can be updated without re-colliding.
 struct SolverBody {
+  // What the solver's inner loops read, first: one cache line.
   Vec3 v, w;
+  double invMass = 0;
   Vec3 deltaPosition;
   Quat deltaRotation;
-  double invMass = 0;
   Mat3 invInertia = Mat3::zero();  // world frame, refreshed after each position integration
   bool inertiaFixed = true;        // invInertia does not change as the body turns (isotropic or static)
 };
