@@ -1,129 +1,49 @@
-// Streaming benchmark: N concurrent live sessions, each a pile of 100 unit cubes at 16 ms frames.
-// The server runs in a child process (so client work does not disturb it) and reports its own
-// event-loop delay and CPU time; clients here count frames and simulation time per session.
-//   npm run bench:streaming [-- --sessions 1,10,20 --seconds 10 --bodies 100]
-import { ChildProcess, fork } from "child_process";
-import * as path from "path";
-import { performance } from "perf_hooks";
-import WebSocket from "ws";
+// Streaming benchmarks (`npm run bench:streaming`), the server in a child process:
+//   viewers mode (default): one session of pile-1000 at 16 ms frames watched by 1, 10 and 50
+//     viewers, in JSON and in binary (bench/streaming-viewers.ts)
+//       [-- --bodies 1000 --viewers 1,10,50 --encodings json,binary --seconds 10 --warmup 3]
+//   sessions mode: N independent sessions of 100 cubes (bench/streaming-sessions.ts)
+//       -- --sessions 1,10,20 [--seconds 10 --bodies 100]
+// BENCH_SERVER_PROFILE=1 writes a CPU profile of the server to /tmp/prof.
+import { startStreamingServer } from "./streaming-common";
+import { sessionsBench } from "./streaming-sessions";
+import { viewersBench } from "./streaming-viewers";
 
-interface SessionResult {
-  frames: number;
-  simulatedS: number;
-  wallS: number;
-}
-
-interface ServerStats {
-  lagP50Ms: number;
-  lagP99Ms: number;
-  lagMaxMs: number;
-  cpuPercent: number;
-  eventLoopBusyPercent: number;
-}
-
-const TIMESTEP_MS = 16;
-
-function arg(name: string, fallback: string): string {
+function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** 100 cubes in a 10 × 10 grid, 1.5 m apart, falling onto `plane`: they keep the solver busy. */
-function pileScene(bodies: number): object[] {
-  const objects: object[] = [{ asset_name: "plane", position: [0, 0, 0], orientation: [0, 0, 0], object_type: "environment" }];
-  const side = Math.ceil(Math.sqrt(bodies));
-  for (let i = 0; i < bodies; i++) {
-    const x = (i % side) - (side - 1) / 2;
-    const y = Math.floor(i / side) % side - (side - 1) / 2;
-    const layer = Math.floor(i / (side * side));
-    objects.push({ asset_name: "unit_cube", position: [x * 1.5, y * 1.5, 2 + layer * 1.5], orientation: [0.1 * i, 0.05 * i, 0], object_type: "inertial", mass: 1, restitution: 0, friction: 0.5 });
-  }
-  return objects;
+function numbers(text: string, name: string): number[] {
+  const values = text.split(",").map(Number);
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--${name} must be positive integers separated by commas (got "${text}")`);
+  return values;
 }
 
-function runSession(url: string, objects: object[], durationS: number, onFirstFrame: () => void): Promise<SessionResult> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace("http", "ws")}/api/v1/live`);
-    let frames = 0;
-    let first = 0;
-    let simulatedS = 0;
-    ws.on("open", () => ws.send(JSON.stringify({ type: "configure", objects })));
-    ws.on("message", (raw) => {
-      const text = raw.toString();
-      // Frames are only counted, not parsed: on a 2-core machine the clients' JSON parsing would
-      // otherwise take the CPU the server is being measured on.
-      if (text.startsWith('{"type":"frame"')) {
-        if (frames === 0) {
-          first = performance.now();
-          onFirstFrame();
-        }
-        frames++;
-        const at = text.indexOf('"simulation_time":') + 18;
-        simulatedS = parseFloat(text.slice(at, text.indexOf(",", at)));
-        return;
-      }
-      const message = JSON.parse(text) as { type: string; message?: string };
-      if (message.type === "metadata") ws.send(JSON.stringify({ type: "start", timestep_ms: TIMESTEP_MS, duration_s: durationS }));
-      else if (message.type === "complete") resolve({ frames, simulatedS, wallS: (performance.now() - first) / 1000 });
-      else if (message.type === "error") reject(new Error(message.message));
-    });
-    ws.on("error", reject);
-  });
-}
-
-function request(child: ChildProcess, kind: string): Promise<unknown> {
-  return new Promise((resolve) => {
-    child.once("message", resolve);
-    child.send(kind);
-  });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function encodings(text: string): ("json" | "binary")[] {
+  const values = text.split(",");
+  for (const v of values) if (v !== "json" && v !== "binary") throw new Error(`--encodings: unknown encoding "${v}" (json, binary)`);
+  return values as ("json" | "binary")[];
 }
 
 async function main(): Promise<void> {
-  const counts = arg("sessions", "1,10,20").split(",").map(Number);
-  const seconds = Number(arg("seconds", "10"));
-  const bodies = Number(arg("bodies", "100"));
-  const child = fork(path.join(__dirname, "streaming-server.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: process.env.BENCH_SERVER_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [] });
-  const { url } = (await request(child, "start")) as { url: string };
-  const objects = pileScene(bodies);
-  console.log(`streaming: ${bodies} cubes per session, ${TIMESTEP_MS} ms frames, ${seconds} s runs`);
-  console.log("sessions | frames/s per session (min / median) | real-time factor (min) | server lag p50 / p99 / max (ms) | server CPU | event loop busy");
-  const rows: object[] = [];
-  for (const n of counts) {
-    // Server stats cover streaming only: they are reset once every session has its first frame
-    // (connection set-up of n sessions at the same instant is not what is being measured).
-    let started = 0;
-    let sessions: Promise<SessionResult>[] = [];
-    const allStarted = new Promise<void>((resolve) => {
-      const onFirstFrame = (): void => {
-        if (++started === n) resolve();
-      };
-      sessions = Array.from({ length: n }, () => runSession(url, objects, seconds, onFirstFrame));
-    });
-    await allStarted;
-    await request(child, "reset");
-    const results = await Promise.all(sessions);
-    const stats = (await request(child, "stats")) as ServerStats;
-    const fps = results.map((r) => (r.frames - 1) / r.wallS);
-    const realTime = results.map((r) => r.simulatedS / r.wallS);
-    const row = {
-      sessions: n,
-      fpsMin: Math.min(...fps),
-      fpsMedian: percentile(fps, 50),
-      realTimeMin: Math.min(...realTime),
-      ...stats,
-    };
-    rows.push(row);
-    console.log(
-      `${String(n).padStart(8)} | ${row.fpsMin.toFixed(1).padStart(6)} / ${row.fpsMedian.toFixed(1).padStart(6)}${" ".repeat(22)} | ${(100 * row.realTimeMin).toFixed(1).padStart(6)} %${" ".repeat(14)} | ${stats.lagP50Ms.toFixed(1)} / ${stats.lagP99Ms.toFixed(1)} / ${stats.lagMaxMs.toFixed(1)} | ${stats.cpuPercent.toFixed(0)} % | ${stats.eventLoopBusyPercent.toFixed(0)} %`,
-    );
+  const server = await startStreamingServer();
+  try {
+    const seconds = Number(arg("seconds") ?? "10");
+    const sessions = arg("sessions");
+    const result = sessions
+      ? await sessionsBench(server, numbers(sessions, "sessions"), seconds, Number(arg("bodies") ?? "100"))
+      : await viewersBench(server, {
+          bodies: Number(arg("bodies") ?? "1000"),
+          viewers: numbers(arg("viewers") ?? "1,10,50", "viewers"),
+          encodings: encodings(arg("encodings") ?? "json,binary"),
+          seconds,
+          warmupS: Number(arg("warmup") ?? "3"),
+        });
+    console.log(JSON.stringify(result));
+  } finally {
+    server.stop();
   }
-  console.log(JSON.stringify({ bench: "streaming", bodies, seconds, timestepMs: TIMESTEP_MS, rows }));
-  child.kill("SIGTERM");
 }
 
 main().catch((error: unknown) => {

@@ -2,3 +2,4 @@
 export * from "./engine";
 export * from "./server";
 export * from "./kernel-helpers";
+export * from "./recording";

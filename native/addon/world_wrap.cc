@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "async_work.h"
+#include "contact_report.h"
 #include "convert.h"
 #include "error.h"
 #include "shape.h"
@@ -34,6 +35,25 @@ void writeState(const msd::Body& b, double* out) {
   out[11] = b.angularVelocity.x; out[12] = b.angularVelocity.y; out[13] = b.angularVelocity.z;
 }
 
+// The first `length` values of `given` as a view of the same memory. Made with the array's own
+// subarray(): unlike napi_create_typedarray it also works on a SharedArrayBuffer (recorders hand
+// the engine views of a buffer shared with their writer thread).
+Napi::Float64Array viewOf(const Napi::Float64Array& given, size_t length) {
+  Napi::Env env = given.Env();
+  Napi::Function subarray = given.Get("subarray").As<Napi::Function>();
+  return subarray.Call(given, {Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(length))}).As<Napi::Float64Array>();
+}
+
+// The result array for a packed call: a view of the caller's `out` (argument 0) when it is a
+// Float64Array with room for `length` values, so steady-state callers allocate nothing; else new.
+Napi::Float64Array outputArray(const Napi::CallbackInfo& info, size_t length) {
+  if (info.Length() > 0 && info[0].IsTypedArray()) {
+    Napi::Float64Array given = requireFloat64Array(info[0], "out", 0);
+    if (given.ElementLength() >= length) return viewOf(given, length);
+  }
+  return newFloat64Array(info.Env(), length);
+}
+
 }  // namespace
 
 Napi::Function WorldWrap::define(Napi::Env env) {
@@ -53,8 +73,13 @@ Napi::Function WorldWrap::define(Napi::Env env) {
                          InstanceMethod<&WorldWrap::stateArray>("stateArray"),
                          InstanceMethod<&WorldWrap::bodyState>("bodyState"),
                          InstanceMethod<&WorldWrap::contacts>("contacts"),
+                         InstanceMethod<&WorldWrap::friction>("friction"),
                          InstanceMethod<&WorldWrap::solverStats>("solverStats"),
                          InstanceMethod<&WorldWrap::energy>("energy"),
+                         InstanceMethod<&WorldWrap::bodyEnergies>("bodyEnergies"),
+                         InstanceMethod<&WorldWrap::lastStepDt>("lastStepDt"),
+                         InstanceMethod<&WorldWrap::stateRevision>("stateRevision"),
+                         InstanceMethod<&WorldWrap::config>("config"),
                          InstanceMethod<&WorldWrap::setVelocity>("setVelocity"),
                          InstanceMethod<&WorldWrap::applyImpulse>("applyImpulse"),
                          InstanceMethod<&WorldWrap::snapshot>("snapshot"),
@@ -234,26 +259,80 @@ Napi::Value WorldWrap::bodyState(const Napi::CallbackInfo& info) {
   });
 }
 
+namespace {
+
 // Touching contacts packed as: bodyA, bodyB, nx, ny, nz, count, then per point px, py, pz, depth, normalImpulse.
-Napi::Value WorldWrap::contacts(const Napi::CallbackInfo& info) {
-  const msd::World& w = world();
-  const double touching = 0.005;  // a point counts as touching within this gap (m)
-  std::vector<double> packed;
+// Writes what fits in `capacity` values and returns the length the whole needs.
+size_t packContacts(const msd::World& w, double* data, size_t capacity) {
+  size_t n = 0;
   for (const msd::Contact& c : w.contacts()) {
+    size_t header = n;
+    n += 6;
     int count = 0;
-    for (int i = 0; i < c.pointCount; ++i) if (c.points[i].mp.separation <= touching) ++count;
-    if (count == 0) continue;
-    packed.insert(packed.end(), {double(c.bodyA), double(c.bodyB), c.normal.x, c.normal.y, c.normal.z, double(count)});
     for (int i = 0; i < c.pointCount; ++i) {
       const msd::ContactPoint& p = c.points[i];
-      if (p.mp.separation > touching) continue;
-      packed.insert(packed.end(), {p.mp.point.x, p.mp.point.y, p.mp.point.z, -p.mp.separation, p.stepNormalImpulse});
+      if (!msd::isTouching(p)) continue;
+      if (n + 5 <= capacity) {
+        double* d = data + n;
+        d[0] = p.mp.point.x; d[1] = p.mp.point.y; d[2] = p.mp.point.z; d[3] = -p.mp.separation; d[4] = p.stepNormalImpulse;
+      }
+      n += 5;
+      ++count;
+    }
+    if (count == 0) {
+      n = header;
+      continue;
+    }
+    if (header + 6 <= capacity) {
+      double* d = data + header;
+      d[0] = c.bodyA; d[1] = c.bodyB; d[2] = c.normal.x; d[3] = c.normal.y; d[4] = c.normal.z; d[5] = count;
     }
   }
-  Napi::Float64Array out = newFloat64Array(info.Env(), packed.size());
-  if (!packed.empty()) std::memcpy(out.Data(), packed.data(), packed.size() * sizeof(double));
+  return n;
+}
+
+// Friction per touching contact, in the order of contacts(): μ, tangent1 xyz, tangent2 xyz, the
+// patch's friction force on B along each tangent (N) in the last substep of the last step (see
+// patchFriction), and the patch's normal impulse of the step over all its points (N·s). As
+// packContacts.
+size_t packFriction(const msd::World& w, double* data, size_t capacity) {
+  constexpr size_t kStride = 10;
+  size_t n = 0;
+  for (const msd::Contact& c : w.contacts()) {
+    if (msd::touchingPointCount(c) == 0) continue;
+    if (n + kStride <= capacity) {
+      msd::PatchFriction f = msd::patchFriction(c, w.lastStepDt(), w.config().substeps);
+      double* d = data + n;
+      d[0] = f.coefficient;
+      d[1] = f.tangent1.x; d[2] = f.tangent1.y; d[3] = f.tangent1.z;
+      d[4] = f.tangent2.x; d[5] = f.tangent2.y; d[6] = f.tangent2.z;
+      d[7] = f.force1; d[8] = f.force2; d[9] = f.patchNormalImpulse;
+    }
+    n += kStride;
+  }
+  return n;
+}
+
+// Runs a packer into the caller's `out` (argument 0) when given and large enough (the result is then
+// a view of out's buffer: one pass, no allocation), else into a new array of the exact length.
+template <typename Pack>
+Napi::Float64Array packInto(const Napi::CallbackInfo& info, const msd::World& w, Pack pack) {
+  if (info.Length() > 0 && info[0].IsTypedArray()) {
+    Napi::Float64Array given = requireFloat64Array(info[0], "out", 0);
+    size_t n = pack(w, given.Data(), given.ElementLength());
+    if (n <= given.ElementLength()) return viewOf(given, n);
+  }
+  size_t n = pack(w, nullptr, 0);
+  Napi::Float64Array out = newFloat64Array(info.Env(), n);
+  pack(w, out.Data(), n);
   return out;
 }
+
+}  // namespace
+
+Napi::Value WorldWrap::contacts(const Napi::CallbackInfo& info) { return packInto(info, world(), packContacts); }
+
+Napi::Value WorldWrap::friction(const Napi::CallbackInfo& info) { return packInto(info, world(), packFriction); }
 
 // [iterations, residual, converged, numConstraints, numContacts]
 Napi::Value WorldWrap::solverStats(const Napi::CallbackInfo& info) {
@@ -272,6 +351,38 @@ Napi::Value WorldWrap::energy(const Napi::CallbackInfo& info) {
     out[0] = e.linear; out[1] = e.rotational; out[2] = e.potential;
     return out;
   });
+}
+
+// [linear, rotational, potential] of every body in stateArray order (dynamic first, then static,
+// each by id; static bodies are zeros), in one call. `out` as in contacts().
+Napi::Value WorldWrap::bodyEnergies(const Napi::CallbackInfo& info) {
+  const msd::World& w = world();
+  Napi::Float64Array out = outputArray(info, w.bodies().size() * 3);
+  double* data = out.Data();
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) {
+      if (b.isStatic != (pass == 1)) continue;
+      msd::EnergyReport e = w.bodyEnergy(b);
+      data[0] = e.linear; data[1] = e.rotational; data[2] = e.potential;
+      data += 3;
+    }
+  }
+  return out;
+}
+
+Napi::Value WorldWrap::lastStepDt(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), world().lastStepDt()); }
+
+// [gravity x, y, z, maxStep, substeps, sleep] as the world has it now (a restored snapshot brings its own).
+Napi::Value WorldWrap::config(const Napi::CallbackInfo& info) {
+  const msd::WorldConfig& c = world().config();
+  Napi::Float64Array out = newFloat64Array(info.Env(), 6);
+  out[0] = c.gravity.x; out[1] = c.gravity.y; out[2] = c.gravity.z;
+  out[3] = c.maxStep; out[4] = c.substeps; out[5] = c.enableSleep ? 1 : 0;
+  return out;
+}
+
+Napi::Value WorldWrap::stateRevision(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(world().stateRevision()));
 }
 
 Napi::Value WorldWrap::setVelocity(const Napi::CallbackInfo& info) {

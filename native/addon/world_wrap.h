@@ -36,8 +36,13 @@ class WorldWrap : public Napi::ObjectWrap<WorldWrap> {
   Napi::Value stateArray(const Napi::CallbackInfo& info);
   Napi::Value bodyState(const Napi::CallbackInfo& info);
   Napi::Value contacts(const Napi::CallbackInfo& info);
+  Napi::Value friction(const Napi::CallbackInfo& info);
   Napi::Value solverStats(const Napi::CallbackInfo& info);
   Napi::Value energy(const Napi::CallbackInfo& info);
+  Napi::Value bodyEnergies(const Napi::CallbackInfo& info);
+  Napi::Value lastStepDt(const Napi::CallbackInfo& info);
+  Napi::Value stateRevision(const Napi::CallbackInfo& info);
+  Napi::Value config(const Napi::CallbackInfo& info);
   Napi::Value setVelocity(const Napi::CallbackInfo& info);
   Napi::Value applyImpulse(const Napi::CallbackInfo& info);
   Napi::Value snapshot(const Napi::CallbackInfo& info);

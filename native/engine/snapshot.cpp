@@ -329,6 +329,7 @@ void World::restore(const uint8_t* data, size_t size) {
   // re-finds exactly the pairs whose boxes overlap (existing contacts are kept, ordered by pair).
   broadPhase_.clear();
   for (Body& b : bodies_) b.proxy = broadPhase_.createProxy(b.fatBox, b.id, b.isStatic);
+  ++stateRevision_;
 }
 
 }  // namespace msd

@@ -70,6 +70,7 @@ uint32_t World::createBody(const BodyDef& def) {
   b.proxy = broadPhase_.createProxy(b.fatBox, b.id, b.isStatic);
 
   ++nextId_;
+  ++stateRevision_;
   bodies_.push_back(b);
   indexById_[b.id] = static_cast<int32_t>(bodies_.size() - 1);
   return b.id;
@@ -82,6 +83,7 @@ void World::destroyBody(uint32_t id) {
   broadPhase_.destroyProxy(b.proxy);
   bodies_.erase(bodies_.begin() + indexOf(id));
   rebuildIndex();
+  ++stateRevision_;
 }
 
 void World::removeContactsOf(uint32_t id) {
@@ -128,6 +130,7 @@ void World::setVelocity(uint32_t id, const Vec3& v, const Vec3& w) {
   b.linearVelocity = v;
   b.angularVelocity = w;
   refreshProxy(b, config_.maxStep);
+  ++stateRevision_;
 }
 
 void World::applyImpulse(uint32_t id, const Vec3& impulse, const Vec3* worldPoint) {
@@ -139,6 +142,7 @@ void World::applyImpulse(uint32_t id, const Vec3& impulse, const Vec3* worldPoin
   b.linearVelocity += impulse * b.invMass;
   if (worldPoint) b.angularVelocity += worldInverseInertia(b) * cross(*worldPoint - b.position, impulse);
   refreshProxy(b, config_.maxStep);
+  ++stateRevision_;
 }
 
 void World::wake(Body& b) {
@@ -209,6 +213,9 @@ void World::step(double dt) {
   collide(dt);
   solve(dt);
   time_ += dt;
+  // Nothing moves and no contact is solved while every body sleeps (scratch_.awake is empty).
+  if (!scratch_.awake.empty() || dt != lastStepDt_) ++stateRevision_;
+  lastStepDt_ = dt;
 }
 
 // Pipeline: pairs ------------------------------------------------------------------------------
@@ -481,6 +488,8 @@ EnergyReport energyOf(const Body& b, const Vec3& gravity) {
 }  // namespace
 
 EnergyReport World::bodyEnergy(uint32_t id) const { return energyOf(body(id), config_.gravity); }
+
+EnergyReport World::bodyEnergy(const Body& b) const { return energyOf(b, config_.gravity); }
 
 EnergyReport World::energy() const {
   EnergyReport total;

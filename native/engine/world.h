@@ -86,6 +86,14 @@ class World {
 
   // Time -------------------------------------------------------------------------------------
   double time() const { return time_; }
+  // Length of the last step taken (s); 0 before the first step. Not part of snapshots: a restored
+  // world reports the last step it took itself.
+  double lastStepDt() const { return lastStepDt_; }
+  // Changes whenever something a frame reports besides the clock may have changed (a body moved or
+  // was edited, added or removed, contacts were solved, the step length changed, a snapshot was
+  // restored); unchanged across steps in which every body sleeps. Lets recorders skip copying a
+  // frame that equals the previous one.
+  uint64_t stateRevision() const { return stateRevision_; }
   void step(double dt);                      // one step of length dt (> 0), with substeps
   void advanceTo(double t);                  // absolute time in seconds; equal steps ≤ maxStep
   void advanceBy(double dt, int steps);      // `steps` steps of length dt
@@ -95,6 +103,7 @@ class World {
   const SolverStats& solverStats() const { return stats_; }
   EnergyReport energy() const;
   EnergyReport bodyEnergy(uint32_t id) const;
+  EnergyReport bodyEnergy(const Body& b) const;  // for callers already iterating bodies() (no id lookup)
 
   // Snapshot ---------------------------------------------------------------------------------
   std::vector<uint8_t> snapshot() const;
@@ -137,6 +146,8 @@ class World {
   } scratch_;
   SolverStats stats_;
   double time_ = 0;
+  double lastStepDt_ = 0;
+  uint64_t stateRevision_ = 0;
   uint32_t nextId_ = 1;
 };
 

@@ -246,17 +246,66 @@ export class Engine {
     return this.bodyStateAt(this.world().bodyState(bodyId), 0);
   }
 
-  /** All bodies packed: STATE_STRIDE (14) doubles each — id, position, orientation wxyz, velocity, ω. */
-  stateArray(): Float64Array {
-    return this.world().stateArray();
+  /**
+   * All bodies packed: STATE_STRIDE (14) doubles each — id, position, orientation wxyz, velocity, ω.
+   * `out` (at least 14 × bodies long) is filled and returned instead of a new array.
+   */
+  stateArray(out?: Float64Array): Float64Array {
+    return out === undefined ? this.world().stateArray() : this.world().stateArray(out);
   }
 
   /**
    * Touching contacts of the last step, packed for speed: per contact `bodyA, bodyB, nx, ny, nz,
    * count`, then per point `x, y, z, depth, normalImpulse` (see getContacts for the meaning).
+   * With `out` that has room, the result is a view of out's buffer (no allocation).
    */
-  contactsArray(): Float64Array {
-    return this.world().contacts();
+  contactsArray(out?: Float64Array): Float64Array {
+    return this.world().contacts(out);
+  }
+
+  /**
+   * Friction of the last step per touching contact, in contactsArray() order, packed
+   * (FRICTION_STRIDE = 10 doubles): the pair's combined μ, the solver's tangent basis t1 xyz and
+   * t2 xyz, the friction force on body B along t1 and t2 in N (body A gets the opposite), and the
+   * normal impulse of the step over all the patch's points, speculative ones included (N·s). The
+   * solver applies friction once per contact patch, at its centre, so these are per contact, not
+   * per point; the forces are those of the step's last substep. `out` as in contactsArray.
+   */
+  frictionArray(out?: Float64Array): Float64Array {
+    return this.world().friction(out);
+  }
+
+  /**
+   * Every body's energy in one call: [linear, rotational, potential] (J) per body in stateArray()
+   * order (environment bodies are zeros). `out` as in contactsArray.
+   */
+  bodyEnergiesArray(out?: Float64Array): Float64Array {
+    return this.world().bodyEnergies(out);
+  }
+
+  /** Length of the last step taken, in s (0 before the first step). */
+  get lastStepDt(): number {
+    return this.world().lastStepDt();
+  }
+
+  /** Gravity in m/s², as the world has it now. */
+  get gravity(): Vec3 {
+    const c = this.world().config();
+    return [c[0], c[1], c[2]];
+  }
+
+  /** Solver substeps per step. */
+  get substeps(): number {
+    return this.world().config()[4];
+  }
+
+  /**
+   * A counter that changes whenever the state, contacts, friction or energies may have changed
+   * (bodies moved, were edited, added or removed, a snapshot was restored) but not while every
+   * body sleeps: equal values mean those arrays are unchanged (only the clock moved on).
+   */
+  get stateRevision(): number {
+    return this.world().stateRevision();
   }
 
   /** Touching contacts of the last step. */

@@ -52,9 +52,20 @@ export interface NativeWorld {
   stateArray(out?: Float64Array): Float64Array;
   /** One body's record in the stateArray layout. */
   bodyState(id: number): Float64Array;
-  contacts(): Float64Array;
+  /** `out`: written into (the result is a view of its buffer) when it has room; else a new array. */
+  contacts(out?: Float64Array): Float64Array;
+  /** Per touching contact (contacts() order): μ, tangent1 xyz, tangent2 xyz, friction force on B along each tangent (N), patch normal impulse (N·s). */
+  friction(out?: Float64Array): Float64Array;
   solverStats(): Float64Array;
   energy(bodyId?: number): Float64Array;
+  /** [linear, rotational, potential] per body in stateArray order (static bodies: zeros). */
+  bodyEnergies(out?: Float64Array): Float64Array;
+  /** Length of the last step taken, s (0 before the first). */
+  lastStepDt(): number;
+  /** Changes whenever anything but the clock may have changed since (see World::stateRevision). */
+  stateRevision(): number;
+  /** [gravity x, y, z, maxStep, substeps, sleep (1/0)] as the world has it now. */
+  config(): Float64Array;
   setVelocity(id: number, velocities: Float64Array): void;
   applyImpulse(id: number, impulse: Float64Array, point?: Float64Array): void;
   snapshot(): Uint8Array;

@@ -25,3 +25,13 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+let version: string | undefined;
+
+/** msd-lab's version, from its package.json. */
+export function packageVersion(): string {
+  if (version !== undefined) return version;
+  const manifest = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version?: string };
+  version = manifest.version ?? "0.0.0";
+  return version;
+}

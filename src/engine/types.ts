@@ -183,6 +183,20 @@ export const STATE_FIELDS = [
   "wx", "wy", "wz",
 ] as const;
 
+/**
+ * Layout of one contact's record in `frictionArray()`: μ, tangent1 xyz, tangent2 xyz, force on B
+ * along t1 and t2 (N), the patch's normal impulse over the step including speculative points (N·s).
+ */
+export const FRICTION_STRIDE = 10;
+
+/**
+ * Layout of `contactsArray()`: per touching contact a header of CONTACT_HEADER doubles (bodyA,
+ * bodyB, normal xyz, point count), then CONTACT_POINT doubles per point (x, y, z, depth, normal
+ * impulse).
+ */
+export const CONTACT_HEADER = 6;
+export const CONTACT_POINT = 5;
+
 export interface AssetMesh {
   /** Flat xyz, relative to the body's centre of mass (so body pose ∘ mesh renders the body). */
   positions: Float32Array;

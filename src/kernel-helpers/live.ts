@@ -12,6 +12,11 @@ export interface ServeLiveOptions {
   engine?: Engine;
   /** A name shown to watchers. Default "notebook". */
   name?: string;
+  /**
+   * The simulation id to publish the engine under (default: a new one). Reusing the id of an
+   * earlier run (a restarted kernel, a re-run cell) lets the pages that watched it resume.
+   */
+  simulationId?: string;
   /** TCP port. Default 8000, or a free one when 8000 is taken. */
   port?: number;
   /** Interface to bind. Default 127.0.0.1 (this machine only); other hosts need a token (printed). */
@@ -35,7 +40,7 @@ const DEFAULT_PORT = 8000;
 /** Starts (or reuses) the in-process live server and publishes `engine` if given. */
 export async function serveLive(options: ServeLiveOptions = {}): Promise<LiveHandle> {
   const server = await liveServer(options);
-  const simulationId = options.engine ? server.publish(options.engine, options.name ?? "notebook") : undefined;
+  const simulationId = options.engine ? server.publish(options.engine, { name: options.name ?? "notebook", id: options.simulationId }) : undefined;
   const query = new URLSearchParams();
   if (simulationId) query.set("watch", simulationId);
   if (server.token) query.set("token", server.token);

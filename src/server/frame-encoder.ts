@@ -4,12 +4,22 @@
 // the bytes of resting things (a body with zero velocity, a contact unchanged since the last
 // frame) are kept and copied instead of re-formatted. Moving things are not cached: keeping
 // their bytes would only cost copies.
-import type { Engine } from "../engine";
-import { STATE_STRIDE } from "../engine/types";
+import type { SolverStats } from "../engine/types";
+import { CONTACT_HEADER, CONTACT_POINT, STATE_STRIDE } from "../engine/types";
 import { JsonWriter } from "./json-writer";
 
-const CONTACT_HEADER = 6;
-const CONTACT_POINT = 5;
+/**
+ * What a frame is encoded from: an Engine (live) or a recorded frame (replay, so that a recorded
+ * frame is written with the very same bytes as when it was streamed).
+ */
+export interface FrameSource {
+  readonly time: number;
+  stateArray(): Float64Array;
+  contactsArray(): Float64Array;
+  getSolverStats(): SolverStats;
+  /** Static facts of every body (looked up when a body id is first seen). */
+  bodies(): readonly { instanceId: number; assetId: number; isEnvironment: boolean }[];
+}
 
 interface Cached {
   values: Float64Array;
@@ -28,7 +38,7 @@ export class FrameEncoder {
   private readonly bodies = new Map<number, BodyEntry>();
   private contactCache = new Map<number, Cached>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: FrameSource) {}
 
   /** The whole `{"type":"frame","data":{…}}` message as UTF-8 (ASCII) bytes. */
   encode(frameId: number): Buffer {
@@ -37,30 +47,37 @@ export class FrameEncoder {
 
   /** As `encode`, in an ArrayBuffer of its own (to transfer from a worker thread). */
   encodeToArrayBuffer(frameId: number): ArrayBuffer {
-    this.write(frameId);
-    return this.out.toArrayBuffer();
-  }
-
-  private write(frameId: number): void {
-    const engine = this.engine;
     const out = this.out;
     out.reset();
-    out.raw('{"type":"frame","data":{"frame_id":').integer(frameId).raw(',"simulation_time":').number(engine.time).raw(',"states":[');
+    out.raw('{"type":"frame","data":');
+    this.writeData(out, frameId);
+    out.raw("}");
+    return out.toArrayBuffer();
+  }
+
+  /**
+   * Appends the frame's `data` object (the source's current frame) to `out`. `beforeSolver`
+   * writes extra members (each starting with a comma) between `collisions` and `solver`.
+   */
+  writeData(out: JsonWriter, frameId: number, beforeSolver?: (out: JsonWriter) => void): void {
+    const engine = this.engine;
+    out.raw('{"frame_id":').integer(frameId).raw(',"simulation_time":').number(engine.time).raw(',"states":[');
     const state = engine.stateArray();
     for (let k = 0; k < state.length; k += STATE_STRIDE) {
       if (k > 0) out.raw(",");
-      this.writeBody(state, k);
+      this.writeBody(out, state, k);
     }
     out.raw('],"collisions":[');
-    this.writeCollisions(engine.contactsArray());
+    this.writeCollisions(out, engine.contactsArray());
+    out.raw("]");
+    beforeSolver?.(out);
     const s = engine.getSolverStats();
-    out.raw('],"solver":{"iterations":').integer(s.iterations).raw(',"residual":').number(s.residual);
+    out.raw(',"solver":{"iterations":').integer(s.iterations).raw(',"residual":').number(s.residual);
     out.raw(',"converged":').boolean(s.converged).raw(',"num_constraints":').integer(s.numConstraints);
-    out.raw(',"num_contacts":').integer(s.numContacts).raw("}}}");
+    out.raw(',"num_contacts":').integer(s.numContacts).raw("}}");
   }
 
-  private writeBody(state: Float64Array, k: number): void {
-    const out = this.out;
+  private writeBody(out: JsonWriter, state: Float64Array, k: number): void {
     const body = this.body(state[k]);
     const values = state.subarray(k + 1, k + STATE_STRIDE);
     if (body.cached?.bytes && sameValues(body.cached.values, values)) {
@@ -93,8 +110,7 @@ export class FrameEncoder {
   }
 
   /** The seed's CollisionInfo list from the packed contacts (witness points half the depth either side). */
-  private writeCollisions(packed: Float64Array): void {
-    const out = this.out;
+  private writeCollisions(out: JsonWriter, packed: Float64Array): void {
     const cache = new Map<number, Cached>();
     for (let i = 0; i < packed.length; ) {
       const end = i + CONTACT_HEADER + CONTACT_POINT * packed[i + 5];
@@ -108,7 +124,7 @@ export class FrameEncoder {
         cache.set(key, previous);
       } else {
         const start = out.mark();
-        this.writeCollision(values);
+        this.writeCollision(out, values);
         cache.set(key, unchanged ? { values: previous.values, bytes: out.since(start) } : { values: values.slice() });
       }
       i = end;
@@ -116,8 +132,7 @@ export class FrameEncoder {
     this.contactCache = cache;
   }
 
-  private writeCollision(c: Float64Array): void {
-    const out = this.out;
+  private writeCollision(out: JsonWriter, c: Float64Array): void {
     const nx = c[2], ny = c[3], nz = c[4];
     const count = c[5];
     let deepest = 0;

@@ -33,6 +33,11 @@ export class JsonWriter {
     this.length = 0;
   }
 
+  /** Bytes the writer holds on to (its buffer grows as needed and is kept for reuse). */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
   /** A constant ASCII fragment (encoded once, then copied). */
   raw(text: string): this {
     let bytes = this.fragments.get(text);

@@ -1,21 +1,29 @@
-// One WebSocket connection of `/api/v1/live`: configure → metadata → start → frames → complete.
-// The simulation itself lives on a pool worker thread (simulation-pool.ts), which steps it and
-// encodes each frame; this side keeps the protocol, paces frames by absolute deadlines and pauses
-// the simulation while the client is not reading.
+// One WebSocket connection of `/api/v1/live`: configure → metadata → start → frames → complete,
+// or watch → metadata → frames → complete. The simulation itself lives on a pool worker thread
+// (simulation-pool.ts), which steps it and encodes each frame once per encoding wanted; this side
+// keeps the protocol, paces frames by absolute deadlines, pauses the simulation while its owner is
+// not reading, and hands every frame to the session's watchers (watch-channel.ts), who never pause it.
 import { performance } from "perf_hooks";
 import type { RawData, WebSocket } from "ws";
-import { asMessage, frameCount, isStop, JsonObject, parseJson, ProtocolError, readConfigure, readStart, readStop, readWatch, StartConfig } from "./messages";
+import type { EncodedFrame, FrameEncoding } from "./frame-encoding";
+import { asMessage, describe, frameCount, isStop, JsonObject, parseJson, ProtocolError, readConfigure, readEncoding, readRecord, readStart, readStop, readWatch, StartConfig, WatchRequest } from "./messages";
 import type { ServerLimits } from "./options";
-import type { PublishedSimulations, WatchTarget } from "./published-simulations";
+import { SessionWatchers } from "./session-watchers";
+import type { SimulationDirectory } from "./simulation-directory";
 import type { Simulation, SimulationPool } from "./simulation-pool";
+import { newSimulationId } from "./simulation-id";
+import { Watcher } from "./watcher";
 
 export interface SessionContext {
   pool: SimulationPool;
-  publications: PublishedSimulations;
+  /** Where this session lists itself for watchers, and where `watch` looks. */
+  directory: SimulationDirectory;
   limits: ServerLimits;
   log: (line: string) => void;
   /** Timers do not keep the process alive (a server embedded in a notebook kernel). */
   unref?: boolean;
+  /** Where recordings go; `recordAll` records every session, else only those that ask (`"record": true`). */
+  recordings: { directory: string; recordAll: boolean };
 }
 
 type Phase = "configure" | "configuring" | "start" | "running" | "watching" | "closed";
@@ -34,6 +42,14 @@ export class LiveSession {
   /** Messages that arrive while `configure` is being built are handled after it, in order. */
   private backlog: Promise<void> = Promise.resolve();
   private readonly closed: Promise<void>;
+  /** Settles when the session is over and its simulation (and recording) finished with. */
+  private ran: Promise<void> = Promise.resolve();
+  /** Every metadata message carries it; a recorded session's recording has this id. */
+  private readonly simulationId = newSimulationId();
+  /** The encoding this client asked for in `configure`. */
+  private encoding: FrameEncoding = "json";
+  /** This session's watchers, from `metadata` until the session ends. */
+  private watchers: SessionWatchers | undefined;
 
   constructor(private readonly ws: WebSocket, private readonly context: SessionContext) {
     this.closed = new Promise((resolve) => ws.once("close", () => resolve()));
@@ -45,6 +61,12 @@ export class LiveSession {
   /** Resolves when the connection has closed. */
   whenClosed(): Promise<void> {
     return this.closed;
+  }
+
+  /** Resolves when the connection has closed and a run it had is over (its recording published). */
+  async whenDone(): Promise<void> {
+    await this.closed;
+    await this.ran;
   }
 
   /** Refuses the connection with an error (e.g. the server is full). */
@@ -82,9 +104,10 @@ export class LiveSession {
       if (isStop(value)) this.requestStop();
       return;
     }
-    // A watcher is read-only: `stop` ends its own watch, anything else is ignored.
+    // A watcher is read-only: `stop` ends its own watch, anything else is an error.
     if (this.phase === "watching") {
-      if (isStop(value)) this.endWatch();
+      if (!isStop(value)) throw new ProtocolError(`watchers are read-only: only 'stop' may be sent while watching (got ${describeMessage(value)})`);
+      this.endWatch();
       return;
     }
     const message = asMessage(value);
@@ -98,7 +121,7 @@ export class LiveSession {
       readStop(message);
       this.finish(0, 0);
     } else if (message.type === "start") {
-      void this.run(readStart(message, this.context.limits.maxDurationS));
+      this.ran = this.run(readStart(message, this.context.limits.maxDurationS));
     } else {
       throw new ProtocolError(`Expected 'start' or 'stop', got '${message.type}'`);
     }
@@ -106,48 +129,41 @@ export class LiveSession {
 
   private async configure(message: JsonObject): Promise<void> {
     const objects = readConfigure(message, this.context.limits.maxObjects);
+    const { directory, recordAll } = this.context.recordings;
+    const record = readRecord(message) || recordAll;
+    this.encoding = readEncoding(message);
     this.phase = "configuring";
-    const simulation = await this.context.pool.create(objects);
+    const simulation = await this.context.pool.create(objects, record ? { directory, simulationId: this.simulationId } : undefined);
     if (this.phase !== "configuring") {
       simulation.dispose(); // the client left while the scene was being built
       return;
     }
     this.simulation = simulation;
-    this.send({ type: "metadata", ...simulation.metadata });
+    const metadata = JSON.stringify({ type: "metadata", simulation_id: this.simulationId, ...simulation.metadata });
+    // Listed for watchers from now until the session ends (an id in use is an error, before metadata).
+    this.watchers = new SessionWatchers(this.simulationId, metadata, simulation.metadata.bodies.length, this.context.directory, this.context.unref);
+    this.sendText(metadata);
     this.phase = "start";
   }
 
-  /** Attaches to a published simulation: metadata and the current frame now, then every new frame. */
-  private watch(simulationId: string): void {
-    const began = performance.now();
-    const { maxBufferedBytes, stallTimeoutS } = this.context.limits;
-    let frames = 0;
-    let behindSince: number | undefined;
-    const target: WatchTarget = {
-      // A reader that is behind skips frames instead of making the server buffer them; one that
-      // stays behind for the stall timeout is dropped.
-      canTake: () => {
-        if (this.ws.bufferedAmount <= maxBufferedBytes) {
-          behindSince = undefined;
-          return true;
-        }
-        behindSince ??= performance.now();
-        if (performance.now() - behindSince > stallTimeoutS * 1000) this.dropStalledClient();
-        return false;
+  /** Attaches to a simulation (published or a session): metadata and the current frame now, then every new frame. */
+  private watch({ simulationId, encoding }: WatchRequest): void {
+    const ws = this.ws;
+    const watcher = new Watcher(encoding, {
+      get bufferedAmount() {
+        return ws.bufferedAmount;
       },
-      sendFrame: (bytes) => {
-        this.sendText(bytes);
-        frames++;
+      sendText: (text) => this.sendText(text),
+      sendBinary: (bytes) => this.sendBinary(bytes),
+      complete: (frames, elapsedS) => {
+        if (this.phase === "watching") this.finish(frames, elapsedS);
       },
-      sendMessage: (message) => this.send(message),
-      end: () => {
-        if (this.phase === "watching") this.finish(frames, (performance.now() - began) / 1000);
-      },
-    };
+      dropStalled: () => this.dropStalledClient(),
+    }, this.context.limits);
     this.phase = "watching";
-    this.endWatch = () => target.end();
+    this.endWatch = () => watcher.end();
     try {
-      this.unwatch = this.context.publications.watch(simulationId, target);
+      this.unwatch = this.context.directory.watch(simulationId, watcher);
     } catch (error) {
       throw new ProtocolError((error as Error).message);
     }
@@ -165,21 +181,35 @@ export class LiveSession {
     let sent = 0;
     try {
       for (let k = 0; k < frames && !this.stopRequested; k++) {
-        const bytes = await simulation.frame(k * start.timestepMs, k);
+        const frame = await simulation.frame(k * start.timestepMs, k, this.encodingsWanted());
         if (this.stopRequested) break;
+        // The owner gets every frame: a slow owner pauses the run (its watchers just wait).
         if (await this.waitForClientToDrain()) anchor = performance.now() - k * start.timestepMs;
         if (this.stopRequested) break;
-        this.sendText(bytes);
+        this.sendFrame(frame);
+        this.watchers?.publish(k, (k * start.timestepMs) / 1000, frame);
         sent++;
         // Every frame owns its slot, the last one included (as in the seed): a run of duration D
         // completes D + one timestep after it started.
         await this.sleepUntil(anchor + (k + 1) * start.timestepMs);
       }
+      // Completed, stopped or disconnected: the recording keeps exactly the frames that were sent.
+      if (simulation.recorded) await this.finishRecording(simulation, sent, start.timestepMs / 1000);
       if (this.phase === "running") this.finish(sent, (performance.now() - began) / 1000);
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
     } finally {
       this.disposeSimulation();
+    }
+  }
+
+  private async finishRecording(simulation: Simulation, sent: number, timestepS: number): Promise<void> {
+    try {
+      await simulation.finishRecording(sent, timestepS);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.phase !== "running") this.context.log(`session ${this.simulationId}: ${message}`); // nobody left to tell
+      throw error;
     }
   }
 
@@ -221,6 +251,13 @@ export class LiveSession {
     }
   }
 
+  /** The owner's encoding and its watchers': each frame is encoded once in each. */
+  private encodingsWanted(): FrameEncoding[] {
+    const wanted = new Set<FrameEncoding>([this.encoding]);
+    for (const encoding of this.watchers?.encodings() ?? []) wanted.add(encoding);
+    return [...wanted];
+  }
+
   private requestStop(): void {
     this.stopRequested = true;
     this.wakeUp?.();
@@ -253,6 +290,9 @@ export class LiveSession {
     this.phase = "closed";
     this.unwatch?.();
     this.unwatch = undefined;
+    // The session ended: its watchers get `complete`.
+    this.watchers?.end();
+    this.watchers = undefined;
     this.requestStop();
     if (!wasRunning) this.disposeSimulation();
   }
@@ -266,10 +306,28 @@ export class LiveSession {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 
+  private sendBinary(bytes: Buffer): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(bytes, { binary: true });
+  }
+
+  /** A frame of the run in the owner's encoding. */
+  private sendFrame(frame: EncodedFrame): void {
+    const bytes = frame[this.encoding];
+    if (bytes === undefined) throw new Error(`frame not encoded as ${this.encoding}`);
+    if (this.encoding === "binary") this.sendBinary(bytes);
+    else this.sendText(bytes);
+  }
+
   private disposeSimulation(): void {
     this.simulation?.dispose();
     this.simulation = undefined;
   }
+}
+
+/** A client message in an error: its type, or what it is when it has none. */
+function describeMessage(value: unknown): string {
+  const type = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject).type : undefined;
+  return typeof type === "string" ? `'${type.length > 40 ? `${type.slice(0, 40)}…` : type}'` : describe(value);
 }
 
 function byteLength(data: RawData): number {

@@ -1,6 +1,7 @@
 // `npm start`: the live server with the embedded default assets database.
-// Flags: --port --host --token --allow-origin --assets-db --max-sessions --max-objects --max-duration
-//        --max-payload --max-buffered --stall-timeout (environment: PORT, HOST, MSD_LAB_TOKEN, …).
+// Flags: --port --host --token --allow-origin --assets-db --record --recordings-dir --max-sessions
+//        --max-objects --max-duration --max-payload --max-buffered --stall-timeout --heartbeat-interval
+//        (environment: PORT, HOST, MSD_LAB_TOKEN, MSD_LAB_RECORD, MSD_LAB_RECORDINGS_DIR, …).
 import { optionsFromCommandLine } from "./options";
 import { startServer } from "./server";
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   console.log(`msd-lab live server on ${server.url}`);
   console.log(`  viewer: ${server.url}/live${query}`);
   console.log(`  health: ${server.url}/api/v1/health`);
+  console.log(`  recordings: ${server.recordingsDir}${server.recordsEverySession ? " (every session is recorded)" : ""}`);
   if (server.token !== undefined) console.log(`  access token: ${server.token}`);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,5 +1,6 @@
 // Client messages of the live protocol: parsing and validation. Every rejection is a
 // ProtocolError whose message names the field and the value (docs/live-protocol.md).
+import { FRAME_ENCODINGS, type FrameEncoding } from "./frame-encoding";
 
 export class ProtocolError extends Error {}
 
@@ -23,10 +24,10 @@ export interface StartConfig {
 export type JsonObject = Record<string, unknown>;
 
 const OBJECT_FIELDS = new Set(["asset_name", "position", "orientation", "object_type", "mass", "restitution", "friction"]);
-const CONFIGURE_FIELDS = new Set(["type", "objects"]);
+const CONFIGURE_FIELDS = new Set(["type", "objects", "record", "encoding"]);
 const START_FIELDS = new Set(["type", "timestep_ms", "duration_s"]);
 const STOP_FIELDS = new Set(["type"]);
-const WATCH_FIELDS = new Set(["type", "simulation_id"]);
+const WATCH_FIELDS = new Set(["type", "simulation_id", "encoding"]);
 
 /** Text → any JSON value; ProtocolError for text that is not JSON. */
 export function parseJson(text: string): unknown {
@@ -64,6 +65,24 @@ export function readConfigure(message: JsonObject, maxObjects: number): ObjectCo
   return objects.map((object, i) => readObject(object, `objects[${i}]`));
 }
 
+/** `configure`'s optional `record` (record this session): true or false, default false. */
+export function readRecord(message: JsonObject): boolean {
+  const record = message.record;
+  if (record === undefined) return false;
+  if (typeof record !== "boolean") throw new ProtocolError(`'record' must be true or false (got ${describe(record)})`);
+  return record;
+}
+
+/** The optional `encoding` of `configure` and `watch`: "json" (the default) or "binary". */
+export function readEncoding(message: JsonObject): FrameEncoding {
+  const encoding = message.encoding;
+  if (encoding === undefined) return "json";
+  if (typeof encoding !== "string" || !(FRAME_ENCODINGS as readonly string[]).includes(encoding)) {
+    throw new ProtocolError(`'encoding' must be 'json' or 'binary' (got ${describe(encoding)})`);
+  }
+  return encoding as FrameEncoding;
+}
+
 export function readStart(message: JsonObject, maxDurationS: number): StartConfig {
   rejectUnknownFields(message, START_FIELDS, "start");
   const timestepMs = optionalNumber(message.timestep_ms, "'timestep_ms'", 16);
@@ -76,14 +95,19 @@ export function readStart(message: JsonObject, maxDurationS: number): StartConfi
 /** Simulation ids are short opaque strings: letters, digits, '-' and '_'. */
 export const SIMULATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** `{"type": "watch", "simulation_id": ID}` → the id. */
-export function readWatch(message: JsonObject): string {
+export interface WatchRequest {
+  simulationId: string;
+  encoding: FrameEncoding;
+}
+
+/** `{"type": "watch", "simulation_id": ID, "encoding"?: "json" | "binary"}`. */
+export function readWatch(message: JsonObject): WatchRequest {
   rejectUnknownFields(message, WATCH_FIELDS, "watch");
   const id = message.simulation_id;
   if (typeof id !== "string" || !SIMULATION_ID_PATTERN.test(id)) {
     throw new ProtocolError(`'simulation_id' must be a string of 1-64 letters, digits, '-' or '_' (got ${describe(id)})`);
   }
-  return id;
+  return { simulationId: id, encoding: readEncoding(message) };
 }
 
 export function readStop(message: JsonObject): void {

@@ -1,4 +1,6 @@
 // Server options, their defaults, and how they are read from flags and environment variables.
+import * as path from "path";
+import { packageRoot } from "../engine/package-root";
 
 export interface ServerLimits {
   /** Concurrent WebSocket sessions. */
@@ -13,6 +15,11 @@ export interface ServerLimits {
   maxBufferedBytes: number;
   /** A client that does not drain its output for this long is disconnected. */
   stallTimeoutS: number;
+  /**
+   * Every client is pinged this often; one that has not answered the previous ping by the next
+   * is dropped (a dead peer: a killed browser, a lost network), and its session ends.
+   */
+  heartbeatIntervalS: number;
 }
 
 export interface ServerOptions {
@@ -27,6 +34,10 @@ export interface ServerOptions {
   /** Assets database path (default: the embedded catalogue database). */
   assetsDb?: string;
   limits?: Partial<ServerLimits>;
+  /** Record every live session (clients can also ask with `"record": true` in `configure`). Default false. */
+  record?: boolean;
+  /** Where recordings are written and replayed from. Default `data/recordings` in the package; created when needed. */
+  recordingsDir?: string;
   /** Where log lines go (default: console.log). */
   log?: (line: string) => void;
   /**
@@ -43,9 +54,18 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxPayloadBytes: 1024 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,
   stallTimeoutS: 30,
+  heartbeatIntervalS: 15,
 };
 
 export const DEFAULT_PORT = 8000;
+
+/** `<package root>/data/recordings`. */
+export function defaultRecordingsDir(): string {
+  return path.join(packageRoot(), "data", "recordings");
+}
+
+/** Flags that take no value (`--record`; `--record=false` turns it off). */
+const BOOLEAN_FLAGS = new Set(["record"]);
 export const DEFAULT_HOST = "127.0.0.1";
 
 /** Reads `--flag value` / `--flag=value` arguments and environment variables into options. */
@@ -62,6 +82,9 @@ export function optionsFromCommandLine(argv: readonly string[], env: NodeJS.Proc
   options.host = pick("host", "HOST");
   options.token = pick("token", "MSD_LAB_TOKEN");
   options.assetsDb = pick("assets-db", "MSD_LAB_ASSETS_DB");
+  const record = pick("record", "MSD_LAB_RECORD");
+  if (record !== undefined) options.record = parseBoolean(record, "record");
+  options.recordingsDir = pick("recordings-dir", "MSD_LAB_RECORDINGS_DIR");
   const origins = [...(flags.get("allow-origin") ?? []), ...(env.MSD_LAB_ALLOWED_ORIGINS ?? "").split(",")];
   options.allowedOrigins = origins.map((o) => o.trim()).filter((o) => o.length > 0);
   const limitFlags: [keyof ServerLimits, string, string][] = [
@@ -71,6 +94,7 @@ export function optionsFromCommandLine(argv: readonly string[], env: NodeJS.Proc
     ["maxPayloadBytes", "max-payload", "MSD_LAB_MAX_PAYLOAD_BYTES"],
     ["maxBufferedBytes", "max-buffered", "MSD_LAB_MAX_BUFFERED_BYTES"],
     ["stallTimeoutS", "stall-timeout", "MSD_LAB_STALL_TIMEOUT_S"],
+    ["heartbeatIntervalS", "heartbeat-interval", "MSD_LAB_HEARTBEAT_INTERVAL_S"],
   ];
   for (const [key, flag, variable] of limitFlags) {
     const value = pick(flag, variable);
@@ -98,11 +122,18 @@ function parseFlags(argv: readonly string[]): Map<string, string[]> {
     if (!arg.startsWith("--")) throw new Error(`unexpected argument "${arg}" (flags look like --port 8000)`);
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    const value = eq >= 0 ? arg.slice(eq + 1) : BOOLEAN_FLAGS.has(name) ? "true" : argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
   return flags;
+}
+
+function parseBoolean(text: string, name: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  throw new Error(`${name} must be true or false (got "${text}")`);
 }
 
 function parseNumber(text: string, name: string): number {

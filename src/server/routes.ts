@@ -1,9 +1,11 @@
-// HTTP routes: REST (assets, health), the live page, and static files.
+// HTTP routes: REST (assets, health), the replay page (/), the live page (/live), and static files.
 import type { IncomingMessage, ServerResponse } from "http";
 import * as path from "path";
 import type { AssetDatabase } from "../engine";
 import { packageRoot } from "../engine/package-root";
-import type { PublishedSummary } from "./published-simulations";
+import type { RecordingLibrary } from "../recording";
+import type { SimulationSummary } from "./simulation-directory";
+import { handleReplay } from "./replay-routes";
 import { tokenCookie } from "./security";
 import { resolveStatic, sendFile, StaticMount } from "./static-files";
 
@@ -12,8 +14,11 @@ export interface RouteContext {
   version: string;
   startedAt: number;
   activeSessions: () => number;
-  publishedSimulations: () => PublishedSummary[];
+  /** Published engines and running sessions, for `GET /api/v1/live/simulations`. */
+  watchableSimulations: () => SimulationSummary[];
   token: string | undefined;
+  /** The recordings the replay routes serve. */
+  recordings: RecordingLibrary;
 }
 
 export function staticMounts(): StaticMount[] {
@@ -32,6 +37,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL, 
     return;
   }
   const headOnly = method === "HEAD";
+  if (handleReplay(req, res, url, context.recordings)) return;
   switch (url.pathname) {
     case "/api/v1/health":
       sendJson(res, 200, {
@@ -45,26 +51,28 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL, 
       sendJson(res, 200, context.assets.list().map((a) => ({ asset_id: a.assetId, name: a.name })));
       return;
     case "/api/v1/live/simulations":
-      sendJson(res, 200, context.publishedSimulations());
+      sendJson(res, 200, context.watchableSimulations());
       return;
     case "/favicon.ico":
       res.writeHead(204);
       res.end();
       return;
     case "/":
-      res.writeHead(302, { Location: "/live" + url.search });
-      res.end();
+      sendPage(res, url, context, "replay.html", headOnly);
       return;
-    case "/live": {
-      // Opened with ?token=…: remember it in a cookie so the page's own requests carry it.
-      const headers: Record<string, string> = context.token !== undefined && url.searchParams.get("token") === context.token ? { "Set-Cookie": tokenCookie(context.token) } : {};
-      sendFile(res, path.join(packageRoot(), "src", "viewer", "live.html"), headOnly, headers);
+    case "/live":
+      sendPage(res, url, context, "live.html", headOnly);
       return;
-    }
   }
   const file = resolveStatic(mounts, url.pathname);
   if (file) sendFile(res, file, headOnly);
   else sendJson(res, 404, { detail: "Not Found" });
+}
+
+/** A page of the viewer (/, /live). Opened with ?token=…: remember it in a cookie so the page's own requests carry it. */
+function sendPage(res: ServerResponse, url: URL, context: RouteContext, file: string, headOnly: boolean): void {
+  const headers: Record<string, string> = context.token !== undefined && url.searchParams.get("token") === context.token ? { "Set-Cookie": tokenCookie(context.token) } : {};
+  sendFile(res, path.join(packageRoot(), "src", "viewer", file), headOnly, headers);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,17 +1,21 @@
 // The live server: node:http for REST and static files, `ws` for /api/v1/live. Access checks run
-// before anything else (Host, token, and Origin on upgrades); each WebSocket gets a LiveSession.
-import * as fs from "fs";
+// before anything else (Host, token, and Origin on upgrades); each WebSocket gets a LiveSession and
+// is pinged by the heartbeat. Simulations that can be watched (published engines and sessions) are
+// listed in one SimulationDirectory.
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import type { Duplex } from "stream";
 import { WebSocketServer } from "ws";
 import { AssetDatabase, Engine } from "../engine";
-import { packageRoot } from "../engine/package-root";
+import { packageVersion } from "../engine/package-root";
+import { RecordingLibrary } from "../recording";
+import { Heartbeat } from "./heartbeat";
 import { CloseCode, LiveSession } from "./live-session";
-import { DEFAULT_HOST, DEFAULT_PORT, resolveLimits, ServerOptions } from "./options";
+import { DEFAULT_HOST, DEFAULT_PORT, defaultRecordingsDir, resolveLimits, ServerOptions } from "./options";
 import { handleHttp, sendJson, staticMounts } from "./routes";
-import { PublishedSimulations } from "./published-simulations";
+import { PublishedSimulations, type PublishOptions } from "./published-simulations";
+import { SimulationDirectory } from "./simulation-directory";
 import { SimulationPool } from "./simulation-pool";
 import { AccessPolicy, checkOrigin, checkRequest, generateToken, isLoopbackAddress } from "./security";
 
@@ -25,12 +29,22 @@ export interface LiveServer {
   activeSessions(): number;
   /**
    * Publishes an engine that its owner steps (a notebook's, a script's): browsers watch it with
-   * `{"type": "watch", "simulation_id": id}` or at `/live?watch=id`. Returns the id.
+   * `{"type": "watch", "simulation_id": id}` or at `/live?watch=id`. Returns the id. `options`
+   * (or just its name, default "notebook"): `{ name, id }`; giving the id it had before (say,
+   * after a server restart) lets the viewers that watched it resume.
    */
-  publish(engine: Engine, name?: string): string;
+  publish(engine: Engine, options?: string | PublishOptions): string;
   /** Ends a publication; its watchers get `complete`. */
   unpublish(simulationId: string): void;
-  /** Ends every session, closes the listener and the assets database. */
+  /** Where recordings are written and replayed from (absolute). */
+  recordingsDir: string;
+  /** Whether every live session is recorded (`--record`). */
+  recordsEverySession: boolean;
+  /**
+   * Ends every session (finishing their recordings) and drops every connection (watchers of
+   * published engines get no `complete`: their pages reconnect), closes the listener, the
+   * recordings and the assets database.
+   */
   close(): Promise<void>;
 }
 
@@ -47,16 +61,24 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
   const log = options.log ?? ((line: string) => console.log(line));
   const assets = options.assetsDb === undefined ? AssetDatabase.openDefault() : AssetDatabase.open(options.assetsDb);
   const pool = new SimulationPool(assets.path, log, undefined, options.unref);
-  const publications = new PublishedSimulations(log, options.unref);
+  const directory = new SimulationDirectory();
+  const publications = new PublishedSimulations(directory, log, options.unref);
+  const heartbeat = new Heartbeat(limits.heartbeatIntervalS, log, options.unref);
   const sessions = new Set<LiveSession>();
+  /** Sessions whose run (and recording) is not over yet: close() waits for them. */
+  const running = new Set<LiveSession>();
   const mounts = staticMounts();
+  const recordingsDir = path.resolve(options.recordingsDir ?? defaultRecordingsDir());
+  const recordAll = options.record ?? false;
+  const recordings = new RecordingLibrary(recordingsDir);
   const routeContext = {
     assets,
     version: packageVersion(),
     startedAt: Date.now(),
     activeSessions: () => sessions.size,
-    publishedSimulations: () => publications.list(),
+    watchableSimulations: () => directory.list(),
     token,
+    recordings,
   };
 
   // A hard cap well above the configured limit: up to it, LiveSession answers an oversized message
@@ -86,13 +108,16 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new LiveSession(ws, { pool, publications, limits, log, unref: options.unref });
+      heartbeat.track(ws);
+      const session = new LiveSession(ws, { pool, directory, limits, log, unref: options.unref, recordings: { directory: recordingsDir, recordAll } });
       if (sessions.size >= limits.maxSessions) {
         session.reject(`too many sessions: the server allows ${limits.maxSessions} at once, try again later`, CloseCode.tryAgainLater);
         return;
       }
       sessions.add(session);
+      running.add(session);
       void session.whenClosed().then(() => sessions.delete(session));
+      void session.whenDone().then(() => running.delete(session));
     });
   });
 
@@ -116,15 +141,19 @@ export async function startServer(options: ServerOptions = {}): Promise<LiveServ
     host,
     token,
     activeSessions: () => sessions.size,
-    publish: (engine, name) => publications.publish(engine, name),
+    publish: (engine, publishOptions) => publications.publish(engine, typeof publishOptions === "string" ? { name: publishOptions } : publishOptions),
     unpublish: (id) => publications.unpublish(id),
+    recordingsDir,
+    recordsEverySession: recordAll,
     close: async () => {
+      heartbeat.stop();
       publications.close();
       for (const client of wss.clients) client.terminate();
-      await Promise.all([...sessions].map((s) => s.whenClosed()));
+      await Promise.all([...running].map((s) => s.whenDone()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pool.close();
+      recordings.close();
       assets.close();
     },
   };
@@ -143,9 +172,4 @@ function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version?: string };
-  return manifest.version ?? "0.0.0";
 }

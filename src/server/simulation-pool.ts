@@ -7,12 +7,21 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { packageRoot } from "../engine/package-root";
+import type { RecordingSummary } from "../recording";
+import type { EncodedFrame, FrameEncoding } from "./frame-encoding";
 import type { AssetGeometry, BodyMetadata } from "./frames";
 import type { ObjectConfig } from "./messages";
 
+/** Where a recorded session's recording goes: `<directory>/<simulationId>.db`. */
+export interface RecordingTarget {
+  directory: string;
+  simulationId: string;
+}
+
 export type WorkerRequest =
-  | { id: number; kind: "create"; simulation: number; objects: ObjectConfig[] }
-  | { id: number; kind: "frame"; simulation: number; timeMs: number; frameId: number }
+  | { id: number; kind: "create"; simulation: number; objects: ObjectConfig[]; record?: RecordingTarget }
+  | { id: number; kind: "frame"; simulation: number; timeMs: number; frameId: number; encodings: FrameEncoding[] }
+  | { id: number; kind: "finishRecording"; simulation: number; frames: number; timestepS: number }
   | { id: number; kind: "dispose"; simulation: number };
 
 /** A request before the pool numbers it (Omit distributed over the union's members). */
@@ -26,7 +35,9 @@ export interface SimulationMetadata {
 export type WorkerReply =
   | { id: number; error: string }
   | { id: number; metadata: SimulationMetadata }
-  | { id: number; bytes: ArrayBuffer };
+  | { id: number; frames: Partial<Record<FrameEncoding, ArrayBuffer>> }
+  | { id: number; recording: RecordingSummary }
+  | { id: number; disposed: true };
 
 interface Pending {
   resolve: (reply: WorkerReply) => void;
@@ -46,6 +57,8 @@ class PooledWorker {
   private nextRequest = 1;
   private worker: Worker;
   private closing = false;
+  /** Disposals not yet done (a recording being dropped): close() waits for them. */
+  private readonly disposals = new Set<Promise<void>>();
 
   constructor(private readonly assetsDb: string, private readonly log: (line: string) => void, private readonly unref: boolean) {
     this.worker = this.spawn();
@@ -63,8 +76,21 @@ class PooledWorker {
     this.worker.postMessage({ ...request, id: 0 });
   }
 
+  /** Frees a simulation (dropping a recording it still has); resolves when the worker has, never rejects. */
+  dispose(simulation: number): Promise<void> {
+    const done = this.call({ kind: "dispose", simulation }).then(
+      () => undefined,
+      (error: Error) => this.log(`simulation ${simulation} was not disposed cleanly: ${error.message}`),
+    );
+    this.disposals.add(done);
+    void done.finally(() => this.disposals.delete(done));
+    return done;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    // Let disposals finish first: terminating would cut a recording's abort short (its file stays).
+    await Promise.all([...this.disposals]);
     await this.worker.terminate();
   }
 
@@ -95,21 +121,40 @@ class PooledWorker {
 
 /** One session's simulation, living on a pool worker. */
 export class Simulation {
-  private disposed = false;
+  private disposing: Promise<void> | undefined;
 
-  constructor(private readonly worker: PooledWorker, private readonly id: number, readonly metadata: SimulationMetadata) {}
+  constructor(private readonly worker: PooledWorker, private readonly id: number, readonly metadata: SimulationMetadata, readonly recorded: boolean) {}
 
-  /** Advances to `timeMs` (absolute) and returns frame `frameId` as JSON bytes. */
-  async frame(timeMs: number, frameId: number): Promise<Buffer> {
-    const reply = (await this.worker.call({ kind: "frame", simulation: this.id, timeMs, frameId })) as { bytes: ArrayBuffer };
-    return Buffer.from(reply.bytes);
+  /**
+   * Advances to `timeMs` (absolute) and returns frame `frameId` encoded once in each of `encodings`
+   * (and records it, if recorded: the recording does not depend on the encodings).
+   */
+  async frame(timeMs: number, frameId: number, encodings: FrameEncoding[]): Promise<EncodedFrame> {
+    const reply = (await this.worker.call({ kind: "frame", simulation: this.id, timeMs, frameId, encodings })) as { frames: Partial<Record<FrameEncoding, ArrayBuffer>> };
+    const frames: EncodedFrame = {};
+    for (const encoding of encodings) {
+      const bytes = reply.frames[encoding];
+      if (bytes) frames[encoding] = Buffer.from(bytes);
+    }
+    return frames;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.worker.sessions--;
-    this.worker.post({ kind: "dispose", simulation: this.id });
+  /**
+   * Completes the recording with its first `frames` frames (those that were sent) and publishes it;
+   * with none, it is dropped. Rejects with the problem (a full disk, say).
+   */
+  async finishRecording(frames: number, timestepS: number): Promise<RecordingSummary> {
+    const reply = (await this.worker.call({ kind: "finishRecording", simulation: this.id, frames, timestepS })) as { recording: RecordingSummary };
+    return reply.recording;
+  }
+
+  /** Frees the simulation on its worker; resolves when that is done (the pool's close waits for it too). Never rejects. */
+  dispose(): Promise<void> {
+    if (!this.disposing) {
+      this.worker.sessions--;
+      this.disposing = this.worker.dispose(this.id);
+    }
+    return this.disposing;
   }
 }
 
@@ -122,14 +167,17 @@ export class SimulationPool {
     this.workers = Array.from({ length: size }, () => new PooledWorker(assetsDb, log, unref));
   }
 
-  /** Builds a simulation on the least busy worker; rejects with the engine's message for bad scenes. */
-  async create(objects: ObjectConfig[]): Promise<Simulation> {
+  /**
+   * Builds a simulation on the least busy worker (recording it into `record`, if given); rejects with
+   * the engine's message for bad scenes, or the reason its recording cannot be created.
+   */
+  async create(objects: ObjectConfig[], record?: RecordingTarget): Promise<Simulation> {
     const worker = this.workers.reduce((best, w) => (w.sessions < best.sessions ? w : best));
     const id = this.nextSimulation++;
     worker.sessions++;
     try {
-      const reply = (await worker.call({ kind: "create", simulation: id, objects })) as { metadata: SimulationMetadata };
-      return new Simulation(worker, id, reply.metadata);
+      const reply = (await worker.call({ kind: "create", simulation: id, objects, record })) as { metadata: SimulationMetadata };
+      return new Simulation(worker, id, reply.metadata, record !== undefined);
     } catch (error) {
       worker.sessions--;
       throw error;

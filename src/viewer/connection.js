@@ -1,8 +1,11 @@
 // Talking to the live server: one WebSocket session per run (docs/live-protocol.md:
 // configure → metadata → start → frames → complete | error), or one that watches a simulation
-// run elsewhere (a notebook: watch → metadata → frames, more metadata when its scene changes →
-// complete | error), the asset list, and a health monitor that notices when the server goes away
-// and retries with backoff.
+// run elsewhere (a notebook, another page: watch → metadata → frames, more metadata when its scene
+// changes → complete | error), the asset list, and a health monitor that notices when the server
+// goes away and retries with backoff. Frames come as JSON, or packed binary when the session asks
+// for `encoding: "binary"`; binary ones are decoded (frame-decoder.js) into the same objects.
+
+import { FrameDecoder } from "./frame-decoder.js";
 
 /**
  * The page's `?token=…`, if any (needed on the WebSocket URL when the server is not on loopback;
@@ -26,12 +29,13 @@ export function pageWatchId(loc = window.location) {
 }
 
 /**
- * The first client message of a watch session.
+ * The first client message of a watch session (`encoding` only when given: the server's default is JSON).
  * @param {string} simulationId
- * @returns {{type: "watch", simulation_id: string}}
+ * @param {"json" | "binary"} [encoding]
+ * @returns {{type: "watch", simulation_id: string, encoding?: "json" | "binary"}}
  */
-export function watchMessage(simulationId) {
-  return { type: "watch", simulation_id: String(simulationId) };
+export function watchMessage(simulationId, encoding) {
+  return encoding ? { type: "watch", simulation_id: String(simulationId), encoding } : { type: "watch", simulation_id: String(simulationId) };
 }
 
 /**
@@ -208,15 +212,19 @@ export class ServerMonitor {
  */
 export class LiveSession {
   /**
-   * @param {{url: string, objects: object[], timestepMs: number, durationS: number}} config
+   * @param {{url: string, objects: object[], timestepMs: number, durationS: number, encoding?: "json" | "binary"}} config
+   *   `encoding`: how frames should come (left out: the server's default, JSON)
    * @param {SessionHandlers} handlers
    */
-  constructor({ url, objects, timestepMs, durationS }, handlers) {
+  constructor({ url, objects, timestepMs, durationS, encoding }, handlers) {
     this.url = url;
     this.objects = objects;
     this.timestepMs = timestepMs;
     this.durationS = durationS;
+    this.encoding = encoding;
     this.handlers = handlers;
+    /** Turns binary frames into frame objects; knows the bodies of the latest metadata. */
+    this.decoder = new FrameDecoder();
     this.finished = false;
     this.stopRequested = false;
     this.opened = false;
@@ -236,6 +244,7 @@ export class LiveSession {
       return;
     }
     this.socket = socket;
+    socket.binaryType = "arraybuffer";
     socket.addEventListener("open", () => {
       this.opened = true;
       this.send(this.firstMessage());
@@ -247,7 +256,7 @@ export class LiveSession {
 
   /** The message sent as soon as the socket is open. @returns {object} */
   firstMessage() {
-    return { type: "configure", objects: this.objects };
+    return this.encoding ? { type: "configure", objects: this.objects, encoding: this.encoding } : { type: "configure", objects: this.objects };
   }
 
   /** After `metadata`: start the run (or stop it, when Stop was pressed while configuring). */
@@ -285,7 +294,12 @@ export class LiveSession {
 
   /** @param {MessageEvent} event */
   onMessage(event) {
-    if (this.finished || typeof event.data !== "string") return;
+    if (this.finished) return;
+    if (event.data instanceof ArrayBuffer) {
+      this.onBinaryFrame(event.data);
+      return;
+    }
+    if (typeof event.data !== "string") return;
     let message;
     try {
       message = JSON.parse(event.data);
@@ -294,6 +308,7 @@ export class LiveSession {
     }
     switch (message?.type) {
       case "metadata":
+        this.decoder.setMetadata(message);
         this.handlers.onMetadata?.(message);
         this.afterMetadata();
         break;
@@ -314,6 +329,24 @@ export class LiveSession {
       default:
         break; // unknown message types are ignored (forward compatible)
     }
+  }
+
+  /**
+   * A binary frame: decoded into the frame object a JSON frame would have given. Bytes that are not
+   * a frame this page can read end the session with an error naming the problem.
+   * @param {ArrayBuffer} buffer
+   */
+  onBinaryFrame(buffer) {
+    let data;
+    try {
+      data = this.decoder.decode(buffer);
+    } catch (error) {
+      this.fail(`Unreadable frame from the server: ${error instanceof Error ? error.message : String(error)}`, false);
+      this.socket?.close(1000);
+      return;
+    }
+    this.framesReceived += 1;
+    this.handlers.onFrame?.(data);
   }
 
   /** @param {CloseEvent} event */
@@ -353,17 +386,17 @@ export class LiveSession {
  */
 export class WatchSession extends LiveSession {
   /**
-   * @param {{url: string, simulationId: string}} config
+   * @param {{url: string, simulationId: string, encoding?: "json" | "binary"}} config
    * @param {SessionHandlers} handlers onMetadata may be called more than once
    */
-  constructor({ url, simulationId }, handlers) {
-    super({ url, objects: [], timestepMs: 0, durationS: 0 }, handlers);
+  constructor({ url, simulationId, encoding }, handlers) {
+    super({ url, objects: [], timestepMs: 0, durationS: 0, encoding }, handlers);
     this.simulationId = String(simulationId);
   }
 
   /** @returns {object} */
   firstMessage() {
-    return watchMessage(this.simulationId);
+    return watchMessage(this.simulationId, this.encoding);
   }
 
   /** Read-only: nothing to send after metadata. */

@@ -8,19 +8,25 @@
 //
 // "error: server unreachable" is shown instead of idle/complete/error while the health check fails.
 //
-// Watch mode, `/live?watch=ID`: a read-only view of a simulation run elsewhere (a notebook). The
-// editor, presets and run controls are hidden; the watch banner says what is watched and how it
-// stands; the view, inspector, overlays and chart work as in a run:
+// Watch mode, `/live?watch=ID`: a read-only view of a simulation run elsewhere (a notebook, another
+// page's run). The editor, presets and run controls are hidden; the watch banner says what is
+// watched and how it stands; the view, inspector, overlays and chart work as in a run. A dropped
+// connection is retried with backoff (reconnecting-watch.js) under a "Reconnecting…" banner:
 //
 //   connecting ──metadata──► running (banner: live) ──complete──► complete (banner: simulation ended)
-//        └────────── error / connection dropped ──────────► error (banner: error… / disconnected)
+//        │                      │  ▲
+//        │                   dropped └─metadata── connecting (banner: reconnecting…, "Reconnecting…")
+//        └────────── server error (unknown id…) ──────────► error (banner: error…)
+//
+// Both modes ask for binary frames (decoded by connection.js into the same frame objects).
 
 import { SceneView } from "./scene-view.js";
 import { SceneEditor, validateRunSettings, renderErrors, parseNumber } from "./scene-editor.js";
 import { PRESETS, getPreset } from "./presets.js";
 import { Inspector } from "./inspector.js";
 import { LiveChart } from "./live-chart.js";
-import { LiveSession, ServerMonitor, WatchSession, fetchAssets, liveSocketUrl, pageWatchId, watchLabels } from "./connection.js";
+import { LiveSession, ServerMonitor, fetchAssets, liveSocketUrl, pageWatchId, watchLabels } from "./connection.js";
+import { ReconnectingWatch } from "./reconnecting-watch.js";
 
 /** UI refresh period for the status bar, inspector and chart (ms): ~10×/s, not per frame. */
 const UI_PERIOD_MS = 100;
@@ -31,6 +37,8 @@ const WATCH_ID = pageWatchId();
  * that the chart keeps every frame (its stride is 1 below 25 ms), whatever the watched run's step.
  */
 const WATCH_CHART_TIMESTEP_MS = 25;
+/** How the page asks for frames: packed binary, a fraction of the JSON's size. */
+const FRAME_ENCODING = "binary";
 
 /** @param {string} id @returns {any} */
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -76,7 +84,7 @@ const app = {
   phase: "idle",
   /** null until the first health answer */
   serverUp: /** @type {boolean | null} */ (null),
-  /** @type {LiveSession | null} */
+  /** @type {LiveSession | ReconnectingWatch | null} */
   session: null,
   stopping: false,
   /** @type {any} */
@@ -93,7 +101,11 @@ const app = {
   /** (wall ms, simulation s) samples of the last second, for the real-time factor */
   rate: /** @type {[number, number][]} */ ([]),
   /** watch mode: how the watched simulation stands (the banner's state) */
-  watchState: /** @type {"connecting" | "live" | "ended" | "disconnected" | "error"} */ ("connecting"),
+  watchState: /** @type {"connecting" | "live" | "reconnecting" | "ended" | "disconnected" | "error"} */ ("connecting"),
+  /** watch mode: the pending reconnect, while the connection is down */
+  reconnect: /** @type {{attempt: number} | null} */ (null),
+  /** seconds to the health monitor's next try, while the server is unreachable */
+  retryInS: 0,
 };
 
 // ------------------------------------------------------------------------------- components
@@ -118,18 +130,17 @@ const chart = new LiveChart(byTestId("chart"), { onTitle: (title) => (ui.chartTi
 const monitor = new ServerMonitor({
   onDown: (seconds) => {
     app.serverUp = false;
-    ui.bannerText.textContent = `Server unreachable — retrying in ${seconds} s`;
-    ui.banner.hidden = false;
-    ui.stage.classList.add("has-banner");
+    app.retryInS = seconds;
+    renderBanner();
     renderStatus();
   },
   onUp: () => {
     app.serverUp = true;
-    ui.banner.hidden = true;
-    ui.stage.classList.remove("has-banner");
+    renderBanner();
     if (app.phase === "error" && !app.session) {
       setMessage(WATCH_ID === null ? "The server is back: press Start to run again." : "The server is back: reload the page to watch again.", false);
     }
+    (/** @type {any} */ (app.session))?.retryNow?.(); // a watch waiting to reconnect: now
     renderStatus();
     if (WATCH_ID === null) loadAssets();
   },
@@ -237,7 +248,7 @@ function start() {
   ui.bodies.textContent = "0";
 
   const session = new LiveSession(
-    { url: liveSocketUrl(), objects: structuredClone(editor.objects), timestepMs, durationS },
+    { url: liveSocketUrl(), objects: structuredClone(editor.objects), timestepMs, durationS, encoding: FRAME_ENCODING },
     {
       onOpen: () => setMessage("Configuring the scene…", false),
       onMetadata: (metadata) => {
@@ -304,13 +315,28 @@ function chartTimestepMs() {
 
 // ------------------------------------------------------------------------------- watch
 
-/** Watches WATCH_ID until it ends, the server says no, or the connection drops. */
+/** Watches WATCH_ID until it ends or the server says no; reconnects when the connection drops. */
 function watch() {
   const simulationId = /** @type {string} */ (WATCH_ID);
-  const session = new WatchSession(
-    { url: liveSocketUrl(), simulationId },
+  const session = new ReconnectingWatch(
+    { url: liveSocketUrl(), simulationId, encoding: FRAME_ENCODING },
     {
       onOpen: () => setMessage(`Waiting for simulation ${simulationId}…`, false),
+      onReconnecting: ({ attempt, delayS, reason }) => {
+        if (app.session !== session) return;
+        app.reconnect = { attempt };
+        setMessage(`Connection lost (${reason}); reconnecting in ${delayS.toFixed(1)} s…`, true);
+        setWatchState("reconnecting");
+        setPhase("connecting");
+        renderBanner();
+        if (attempt === 1) monitor.checkNow();
+      },
+      onReconnected: () => {
+        if (app.session !== session) return;
+        app.reconnect = null;
+        renderBanner();
+        monitor.checkNow();
+      },
       onMetadata: (metadata) => {
         if (app.session !== session) return;
         const first = app.metadata === null;
@@ -323,7 +349,7 @@ function watch() {
         chart.reset(metadata, chartTimestepMs());
         app.rate = [];
         ui.bodies.textContent = String(metadata.bodies.length);
-        if (first) {
+        if (first || app.phase !== "running") {
           setMessage(`Watching simulation ${simulationId}.`, false);
           setWatchState("live");
           setPhase("running");
@@ -346,6 +372,8 @@ function watch() {
       onError: (message, { fromServer }) => {
         if (app.session !== session) return;
         app.session = null;
+        app.reconnect = null;
+        renderBanner();
         setMessage(fromServer ? `Server error: ${message}` : `Disconnected: ${message}`, true);
         setWatchState(fromServer ? "error" : "disconnected", message);
         setPhase("error");
@@ -371,6 +399,7 @@ function setWatchState(state, detail = "") {
   const text = {
     connecting: "connecting…",
     live: "live",
+    reconnecting: "reconnecting…",
     ended: "simulation ended",
     disconnected: "disconnected",
     error: `error: ${detail}`,
@@ -423,6 +452,21 @@ function setPhase(phase) {
   renderControls();
   renderEmptyStage();
   tick();
+}
+
+/**
+ * The banner over the view: "Reconnecting…" while a watch waits to reconnect, else "Server
+ * unreachable" while the health check fails, else hidden.
+ */
+function renderBanner() {
+  const text = app.reconnect
+    ? `Reconnecting… (attempt ${app.reconnect.attempt})`
+    : app.serverUp === false
+      ? `Server unreachable — retrying in ${app.retryInS} s`
+      : "";
+  ui.bannerText.textContent = text;
+  ui.banner.hidden = text === "";
+  ui.stage.classList.toggle("has-banner", text !== "");
 }
 
 /** @param {string} message @param {boolean} isError */
@@ -538,7 +582,10 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && app.selected !== null && !(event.target instanceof HTMLInputElement)) setSelected(null);
 });
 
-ui.bannerRetry.addEventListener("click", () => monitor.checkNow());
+ui.bannerRetry.addEventListener("click", () => {
+  monitor.checkNow();
+  (/** @type {any} */ (app.session))?.retryNow?.();
+});
 
 // ------------------------------------------------------------------------------- server
 

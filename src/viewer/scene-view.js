@@ -256,6 +256,28 @@ export class SceneView {
     this.#scene.add(this.#selectionBox);
   }
 
+  /**
+   * Adds a page's own 3D object (e.g. the replay page's force arrows) to the scene, drawn with the
+   * bodies. The caller updates it and calls invalidate() after changing it; the returned function
+   * takes it out again (the caller disposes its geometry and materials; dispose() of this view
+   * frees whatever is still in the scene).
+   * @param {THREE.Object3D} object
+   * @returns {() => void}
+   */
+  addObject(object) {
+    this.#scene.add(object);
+    this.#dirty = true;
+    return () => {
+      this.#scene.remove(object);
+      this.#dirty = true;
+    };
+  }
+
+  /** Renders again at the next animation frame: an object added with addObject() changed. */
+  invalidate() {
+    this.#dirty = true;
+  }
+
   /** @returns {FrameData | null} the frame set by showFrame(), else the newest frame pushed, or null */
   latestFrame() {
     return this.#manual?.data ?? /** @type {FrameData | null} */ (this.#interpolator.latest());
@@ -370,9 +392,16 @@ export class SceneView {
     const poses = this.#manual ? this.#manual.poses : this.#interpolator.sample(now);
     this.#poses = poses;
     if (!poses) return;
+    // A shown frame is the whole truth: a body it does not hold is not there at that time (a
+    // recording whose bodies changed, scrubbed back to before one was added). Live frames only move
+    // what they hold.
+    const exact = this.#manual !== null;
     for (const [id, { mesh }] of this.#bodies) {
       const pose = poses.get(id);
-      if (!pose) continue;
+      if (!pose) {
+        if (exact) mesh.visible = false;
+        continue;
+      }
       const [qw, qx, qy, qz] = pose.orientation;
       mesh.position.set(pose.position[0], pose.position[1], pose.position[2]);
       mesh.quaternion.set(qx, qy, qz, qw);

@@ -62,6 +62,8 @@ export interface SentMessage {
 export interface ReceivedMessage {
   at: number;
   type: string;
+  /** A binary (packed) frame. */
+  binary?: boolean;
   /** Parsed only for `metadata`, `complete` and `error` (frames are large and many). */
   message?: { type: string; [key: string]: unknown };
 }
@@ -140,6 +142,11 @@ export async function openWatched(browser: Browser, origin: string, viewport = T
       w.sent.push({ url: ws.url(), at: performance.now(), message });
     });
     ws.on("framereceived", ({ payload }) => {
+      // Binary messages are frames in the packed layout ("MSDF" first; docs/live-protocol.md).
+      if (typeof payload !== "string" && payload.subarray(0, 4).toString("latin1") === "MSDF") {
+        w.received.push({ at: performance.now(), type: "frame", binary: true });
+        return;
+      }
       const text = typeof payload === "string" ? payload : payload.toString("utf8");
       const type = /^\s*\{\s*"type"\s*:\s*"(\w+)"/.exec(text)?.[1] ?? "<unknown>";
       const entry: ReceivedMessage = { at: performance.now(), type };

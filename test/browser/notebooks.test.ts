@@ -121,8 +121,8 @@ suite("example notebooks on the tslab kernel", () => {
     });
   }
 
-  it("has 3D players in the getting-started and stacking notebooks", () => {
-    for (const prefix of ["01-", "04-"]) {
+  it("has 3D players in the getting-started, stacking and recording notebooks", () => {
+    for (const prefix of ["01-", "04-", "06-"]) {
       const entry = [...executed].find(([n]) => n.startsWith(prefix));
       expect(entry, `${prefix} executed`).toBeDefined();
       const html = entry![1].notebook.cells.flatMap((c) => c.outputs ?? []).map((o) => joined(o.data?.["text/html"]));

@@ -34,7 +34,8 @@ suite("the live page watching a published engine", () => {
       const banner = w.page.locator(tid("watch-banner"));
       await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toBe(`Watching notebook (simulation ${id}, read-only) · live`);
       expect(await w.page.locator(tid("start")).isVisible()).toBe(false);
-      expect(w.sent.map((s) => s.message)).toEqual([{ type: "watch", simulation_id: id }]);
+      // The page asks for binary frames; it sends nothing else (read-only).
+      expect(w.sent.map((s) => s.message)).toEqual([{ type: "watch", simulation_id: id, encoding: "binary" }]);
 
       // The owner steps; the page follows.
       const stepper = setInterval(() => engine.step(1 / 60), 16);

@@ -1,5 +1,6 @@
 // Watching an engine that its owner steps (a notebook's): `{"type": "watch", "simulation_id"}`
-// through the real server, engine and ws clients.
+// through the real server, engine and ws clients. (Watching sessions that clients run:
+// watch-sessions.test.ts; binary frames: binary-frames.test.ts; heartbeat: heartbeat.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { startServer, type LiveServer } from "../../src/server";
@@ -162,6 +163,26 @@ describe("watching a published engine", () => {
     expect((await extra.next()).message).toBe("watch: unknown field 'colour'");
     server.unpublish(id);
     engine.dispose();
+  });
+
+  it("publishes under a given id (to be watched again after a restart); refuses ids in use or malformed", async () => {
+    const first = dropScene();
+    const id = server.publish(first.engine, { name: "again", id: "lab-run_7" });
+    expect(id).toBe("lab-run_7");
+    const client = await watcher(id);
+    expect(await client.next()).toMatchObject({ type: "metadata", simulation_id: id, name: "again" });
+    const second = dropScene();
+    expect(() => server.publish(second.engine, { id })).toThrow("simulation id 'lab-run_7' is already in use");
+    expect(() => server.publish(second.engine, { id: "../x" })).toThrow("simulation id must be 1-64 letters, digits, '-' or '_' (got '../x')");
+    server.unpublish(id);
+    expect((await client.waitFor("complete")).type).toBe("complete");
+    // Free again: another engine (a re-run notebook) takes the id, and is watched under it.
+    expect(server.publish(second.engine, { id, name: "rerun" })).toBe(id);
+    const again = await watcher(id);
+    expect(await again.next()).toMatchObject({ type: "metadata", simulation_id: id, name: "rerun" });
+    server.unpublish(id);
+    first.engine.dispose();
+    second.engine.dispose();
   });
 
   it("keeps streaming to a reader that falls behind, skipping frames instead of buffering them", async () => {
