@@ -7,6 +7,7 @@ import * as fs from "fs";
 import type { AssetGeometry, BodyMetadata } from "../server/frames";
 import { describeFileError } from "./file-errors";
 import { HOST_LITTLE_ENDIAN, RECORDING_KIND, RECORDING_SCHEMA_VERSION } from "./format";
+import type { RecordingHeader } from "./recording-store";
 
 /**
  * The file is a recording, but some of its data is damaged (a BLOB of the wrong length, arrays
@@ -26,16 +27,8 @@ export interface RecordingSummaryInfo {
   bodies: number;
 }
 
-/** The `recording` table. */
-export interface RecordingInfo {
-  simulationId: string;
-  name: string;
-  createdAt: string;
-  engineVersion: string;
-  timestepS: number;
-  gravity: [number, number, number];
-  maxStepS: number;
-  substeps: number;
+/** The `recording` table: what the writer said at the start, and what finishing added. */
+export interface RecordingInfo extends RecordingHeader {
   totalFrames: number;
   durationS: number;
   finishedAt: string | null;

@@ -27,6 +27,7 @@ import { Inspector } from "./inspector.js";
 import { LiveChart } from "./live-chart.js";
 import { LiveSession, ServerMonitor, fetchAssets, liveSocketUrl, pageWatchId, watchLabels } from "./connection.js";
 import { ReconnectingWatch } from "./reconnecting-watch.js";
+import { wireCollapsiblePanels } from "./collapsible-panels.js";
 
 /** UI refresh period for the status bar, inspector and chart (ms): ~10×/s, not per frame. */
 const UI_PERIOD_MS = 100;
@@ -568,15 +569,9 @@ ui.overlayContacts.addEventListener("change", applyOverlays);
 ui.overlayNormals.addEventListener("change", applyOverlays);
 ui.resetCamera.addEventListener("click", () => view.resetCamera());
 
-for (const button of document.querySelectorAll(".float [data-role=collapse]")) {
-  button.addEventListener("click", () => {
-    const panel = /** @type {HTMLElement} */ (button.closest(".float"));
-    const collapsed = panel.classList.toggle("collapsed");
-    button.setAttribute("aria-expanded", String(!collapsed));
-    button.setAttribute("title", collapsed ? "Expand" : "Collapse");
-    if (!collapsed && panel.classList.contains("chart-panel")) chart.resize();
-  });
-}
+wireCollapsiblePanels((panel) => {
+  if (panel.classList.contains("chart-panel")) chart.resize();
+});
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && app.selected !== null && !(event.target instanceof HTMLInputElement)) setSelected(null);

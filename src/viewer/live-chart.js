@@ -8,6 +8,8 @@
 // Kinetic energy here is the TRANSLATIONAL part only, ½ m |v|² summed over inertial bodies: the
 // metadata carries masses but no inertia tensors, so rotational energy ½ ωᵀIω is omitted.
 
+import { AXIS, chartLayout, PLOT_CONFIG } from "./chart-style.js";
+
 /** Seconds of history kept and shown. */
 export const WINDOW_S = 30;
 /** Shortest interval between two samples (s): ~40 Hz at most, every 2nd frame at 16 ms. */
@@ -110,7 +112,6 @@ export class SeriesHistory {
 }
 
 const COLORS = { ke: "#f5b942", z: "#4a9eff", speed: "#3ddc97" };
-const AXIS = { gridcolor: "#262b35", zerolinecolor: "#323846", linecolor: "#323846", tickfont: { size: 10 }, automargin: true };
 
 /** The plotly chart in the floating panel. */
 export class LiveChart {
@@ -183,21 +184,12 @@ export class LiveChart {
         ]
       : [{ x: t, y: a, name: "KE (J)", type: "scatter", mode: "lines", line: line(COLORS.ke), fill: "tozeroy", fillcolor: "rgba(245,185,66,0.08)", hovertemplate: "%{y:.4g} J<extra></extra>" }];
     const layout = {
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "Inter, ui-sans-serif, system-ui, sans-serif", size: 10, color: "#9aa3b2" },
-      margin: { l: 8, r: bodyMode ? 8 : 12, t: 6, b: 6 },
-      showlegend: true,
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 10 }, bgcolor: "rgba(0,0,0,0)" },
-      hovermode: "x unified",
-      hoverlabel: { bgcolor: "#1d212a", bordercolor: "#323846", font: { color: "#e6e9ef" } },
-      xaxis: { ...AXIS, title: { text: "t (s)", standoff: 4, font: { size: 10 } } },
+      ...chartLayout({ l: 8, r: bodyMode ? 8 : 12, t: 6, b: 6 }),
       yaxis: { ...AXIS, rangemode: "tozero", tickfont: { size: 10, color: bodyMode ? COLORS.z : COLORS.ke } },
       ...(bodyMode ? { yaxis2: { ...AXIS, overlaying: "y", side: "right", rangemode: "tozero", showgrid: false, tickfont: { size: 10, color: COLORS.speed } } } : {}),
       uirevision: bodyMode ? `body-${this.selected}` : "system",
     };
-    // No modebar logo link, no external fetches (no mathjax, no topojson: plain scatter only).
-    const config = { displaylogo: false, responsive: true, displayModeBar: false, scrollZoom: false, typesetMath: false };
+    const config = { ...PLOT_CONFIG, responsive: true };
     this.plotly.react(this.container, traces, layout, config);
   }
 

@@ -18,6 +18,7 @@ import { listRecordings } from "./replay-data.js";
 import { SPEEDS } from "./replay-playback.js";
 import { solverSummary } from "./replay-overlays.js";
 import { ReplaySession } from "./replay-session.js";
+import { wireCollapsiblePanels } from "./collapsible-panels.js";
 
 /** Inspector, render rate and cache readouts: ~10×/s, not per frame. */
 const UI_PERIOD_MS = 100;
@@ -479,14 +480,7 @@ ui.bodyList.addEventListener("keydown", (event) => {
   if (item && event.key === "Enter") setSelected(Number(item.dataset.bodyId));
 });
 
-for (const button of document.querySelectorAll(".float [data-role=collapse]")) {
-  button.addEventListener("click", () => {
-    const panel = /** @type {HTMLElement} */ (button.closest(".float"));
-    const collapsed = panel.classList.toggle("collapsed");
-    button.setAttribute("aria-expanded", String(!collapsed));
-    button.setAttribute("title", collapsed ? "Expand" : "Collapse");
-  });
-}
+wireCollapsiblePanels();
 
 // ------------------------------------------------------------------------------- keyboard
 

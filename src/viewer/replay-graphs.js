@@ -7,14 +7,13 @@
 // One instance per recording: dispose() purges both plots and drops every response still on its
 // way, so a slow answer for a previous recording or body never lands in the charts.
 
+import { AXIS, chartLayout, PLOT_CONFIG } from "./chart-style.js";
 import { loadEnergy, loadVelocity } from "./replay-data.js";
 
 /** Shortest interval between two marker moves, ms. */
 const MARKER_PERIOD_MS = 120;
 const COLORS = { total: "#e6e9ef", linear: "#4a9eff", rotational: "#f5a742", potential: "#3ddc97", vx: "#f06a6a", vy: "#5fd08a", vz: "#5aa8ff", spin: "#c48cff", marker: "#ff4d6d" };
-const AXIS = { gridcolor: "#262b35", zerolinecolor: "#323846", linecolor: "#323846", tickfont: { size: 10 }, automargin: true };
-// No modebar, no logo link, no external fetches (plain scatter only: no mathjax, no topojson).
-const CONFIG = { displaylogo: false, responsive: false, displayModeBar: false, scrollZoom: false, typesetMath: false };
+const CONFIG = { ...PLOT_CONFIG, responsive: false };
 
 export class ReplayGraphs {
   #disposed = false;
@@ -136,15 +135,7 @@ export class ReplayGraphs {
   #draw(el, traces, unit, unit2) {
     if (!this.#drawn.has(el)) el.replaceChildren(); // a note, not a plot: plotly starts afresh
     const layout = {
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "Inter, ui-sans-serif, system-ui, sans-serif", size: 10, color: "#9aa3b2" },
-      margin: { l: 8, r: unit2 ? 8 : 12, t: 4, b: 4 },
-      showlegend: true,
-      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 10 }, bgcolor: "rgba(0,0,0,0)" },
-      hovermode: "x unified",
-      hoverlabel: { bgcolor: "#1d212a", bordercolor: "#323846", font: { color: "#e6e9ef" } },
-      xaxis: { ...AXIS, title: { text: "t (s)", standoff: 4, font: { size: 10 } } },
+      ...chartLayout({ l: 8, r: unit2 ? 8 : 12, t: 4, b: 4 }),
       yaxis: { ...AXIS, title: { text: unit, standoff: 2, font: { size: 10 } } },
       ...(unit2 ? { yaxis2: { ...AXIS, overlaying: "y", side: "right", showgrid: false, title: { text: unit2, standoff: 2, font: { size: 10 } } } } : {}),
       shapes: [{ type: "line", xref: "x", yref: "paper", x0: this.#marker.wanted, x1: this.#marker.wanted, y0: 0, y1: 1, line: { color: COLORS.marker, width: 1.5 } }],

@@ -13,15 +13,13 @@
 // sizes (impacts give large impulses for one step).
 
 import * as THREE from "three";
+import { instancedPair } from "./scene-view.js";
 
 const NORMAL_FORCE_COLOR = 0x3ddc97;
 const FRICTION_FORCE_COLOR = 0xffa23a;
 /** Forces below this share of the reference force are not drawn (numerical dust). */
 const MIN_SHARE = 1e-3;
 const MAX_LENGTH_SIZES = 3;
-/** Draw order: with the live view's contact overlay (after the see-through ground), x-ray last. */
-const ORDER = { solid: 3, xray: 10 };
-
 /**
  * The reference the arrows are scaled by, from metadata and the assets' triangle lists.
  * @param {{bodies: any[], gravity?: number[]}} metadata
@@ -242,23 +240,9 @@ class ArrowField {
       this.group.remove(mesh);
       mesh.dispose();
     }
-    this.#shafts = this.#pair(this.shaftGeometry, capacity);
-    this.#heads = this.#pair(this.headGeometry, capacity);
+    this.#shafts = instancedPair(this.shaftGeometry, this.materials, capacity);
+    this.#heads = instancedPair(this.headGeometry, this.materials, capacity);
     this.group.add(...this.#shafts, ...this.#heads);
     this.#capacity = capacity;
-  }
-
-  /** Solid + x-ray meshes sharing one instance buffer. @param {THREE.BufferGeometry} geometry @param {number} capacity */
-  #pair(geometry, capacity) {
-    const meshes = this.materials.map((material, xray) => {
-      const mesh = new THREE.InstancedMesh(geometry, material, capacity);
-      mesh.count = 0;
-      mesh.renderOrder = xray ? ORDER.xray : ORDER.solid;
-      mesh.frustumCulled = false; // the instances' spread is not in the geometry's bounds
-      return mesh;
-    });
-    meshes[0].instanceMatrix.setUsage(THREE.DynamicDrawUsage);
-    meshes[1].instanceMatrix = meshes[0].instanceMatrix;
-    return meshes;
   }
 }

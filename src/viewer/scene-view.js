@@ -1119,7 +1119,7 @@ function overlayMaterials(Material, color) {
  * @param {THREE.Material[]} materials
  * @param {number} capacity
  */
-function instancedPair(geometry, materials, capacity) {
+export function instancedPair(geometry, materials, capacity) {
   const meshes = materials.map((material, xray) => {
     const mesh = new THREE.InstancedMesh(geometry, material, capacity);
     mesh.count = 0;

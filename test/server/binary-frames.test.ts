@@ -8,17 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type LiveServer } from "../../src/server";
-import { closeAllClients, configured, connect, request, seedConfigure, type LiveClient, type Msg, type SpawnObject } from "./client";
+import { closeAllClients, configured, connect, request, seedConfigure, type LiveClient, type Msg, type SpawnObject, TUMBLING_SCENE } from "./client";
 import { arrayBufferOf, BINARY_FRAME, FrameDecoder, FrameLog, until } from "./frame-log";
 
-/** Tumbling cubes, a ball and a pyramid landing on a plane: contacts in most frames. */
-const SCENE: SpawnObject[] = [
-  { asset_name: "plane", position: [0, 0, 0], object_type: "environment", friction: 0.6 },
-  { asset_name: "unit_cube", position: [0, 0, 0.9], orientation: [0.5, 0.3, 0], object_type: "inertial", mass: 2, restitution: 0.1, friction: 0.4 },
-  { asset_name: "unit_cube", position: [0.3, 0.1, 2.2], orientation: [0, 0.7, 0.2], object_type: "inertial", mass: 1, restitution: 0.2 },
-  { asset_name: "small_sphere", position: [1.2, 0, 0.8], object_type: "inertial", mass: 1, restitution: 0.5 },
-  { asset_name: "pyramid", position: [-1.2, 0.4, 1.0], orientation: [0.3, 0.4, 0.1], object_type: "inertial", mass: 3 },
-];
+const SCENE = TUMBLING_SCENE;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "msd-binary-frames-"));
 let server: LiveServer;

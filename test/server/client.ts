@@ -278,6 +278,15 @@ export interface SpawnObject {
   friction?: number;
 }
 
+/** Tumbling cubes, a ball and a pyramid that land on a plane, slide and collide: contacts and friction in most frames. */
+export const TUMBLING_SCENE: SpawnObject[] = [
+  { asset_name: "plane", position: [0, 0, 0], object_type: "environment", friction: 0.6 },
+  { asset_name: "unit_cube", position: [0, 0, 0.9], orientation: [0.5, 0.3, 0], object_type: "inertial", mass: 2, restitution: 0.1, friction: 0.4 },
+  { asset_name: "unit_cube", position: [0.3, 0.1, 2.2], orientation: [0, 0.7, 0.2], object_type: "inertial", mass: 1, restitution: 0.2 },
+  { asset_name: "small_sphere", position: [1.2, 0, 0.8], object_type: "inertial", mass: 1, restitution: 0.5 },
+  { asset_name: "pyramid", position: [-1.2, 0.4, 1.0], orientation: [0.3, 0.4, 0.1], object_type: "inertial", mass: 3 },
+];
+
 /** The seed tests' _CONFIGURE_MSG: inertial cube at z = 5 plus large_cube environment. */
 export function seedConfigure(): { type: "configure"; objects: SpawnObject[] } {
   return {

@@ -11,20 +11,13 @@ import * as path from "path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type LiveServer } from "../../src/server";
 import { defaultRecordingsDir, optionsFromCommandLine } from "../../src/server/options";
-import { closeAllClients, configured, connect, health, request, type LiveClient, type Msg, type ServerLike, type SpawnObject } from "./client";
+import { closeAllClients, configured, connect, health, request, type LiveClient, type Msg, type ServerLike, type SpawnObject, TUMBLING_SCENE } from "./client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MAIN_JS = path.join(ROOT, "dist", "src", "server", "main.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "msd-replay-live-"));
 
-/** Tumbling cubes and a ball that land, slide and collide: contacts and friction in most frames. */
-const SCENE: SpawnObject[] = [
-  { asset_name: "plane", position: [0, 0, 0], object_type: "environment", friction: 0.6 },
-  { asset_name: "unit_cube", position: [0, 0, 0.9], orientation: [0.5, 0.3, 0], object_type: "inertial", mass: 2, restitution: 0.1, friction: 0.4 },
-  { asset_name: "unit_cube", position: [0.3, 0.1, 2.2], orientation: [0, 0.7, 0.2], object_type: "inertial", mass: 1, restitution: 0.2 },
-  { asset_name: "small_sphere", position: [1.2, 0, 0.8], object_type: "inertial", mass: 1, restitution: 0.5 },
-  { asset_name: "pyramid", position: [-1.2, 0.4, 1.0], orientation: [0.3, 0.4, 0.1], object_type: "inertial", mass: 3 },
-];
+const SCENE = TUMBLING_SCENE;
 
 let server: LiveServer;
 let dir = "";
