@@ -2,7 +2,7 @@
 // header, then per body its pose (32 bytes) and velocities (24 bytes), then the contacts. All
 // little-endian, float32 except the simulation time and the solver residual (float64), so a pose
 // takes 32 bytes where its JSON takes ~250. Written from the same FrameSource as the JSON frame.
-import { STATE_STRIDE } from "../engine/types";
+import { CONTACT_HEADER, CONTACT_POINT, STATE_STRIDE } from "../engine/types";
 import type { FrameSource } from "./frame-encoder";
 
 /** The layout's constants (the viewer's frame-decoder.js has the same). */
@@ -22,9 +22,6 @@ export const BINARY_FRAME = {
   /** flags bit 0: the solver converged */
   convergedFlag: 1,
 } as const;
-
-const CONTACT_HEADER = 6;
-const CONTACT_POINT = 5;
 
 export class BinaryFrameEncoder {
   constructor(private readonly source: FrameSource) {}
