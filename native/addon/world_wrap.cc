@@ -35,6 +35,36 @@ void writeState(const msd::Body& b, double* out) {
   out[11] = b.angularVelocity.x; out[12] = b.angularVelocity.y; out[13] = b.angularVelocity.z;
 }
 
+// Every body's record (writeState), dynamic first, then static, each by id: the seed's frame order.
+// Writes what fits in `capacity` values and returns the length the whole needs (as every pack* here).
+size_t packStates(const msd::World& w, double* data, size_t capacity) {
+  size_t n = w.bodies().size() * kStateStride;
+  if (n > capacity) return n;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) {
+      if (b.isStatic != (pass == 1)) continue;
+      writeState(b, data);
+      data += kStateStride;
+    }
+  }
+  return n;
+}
+
+// [linear, rotational, potential] of every body in packStates order (static bodies: zeros).
+size_t packEnergies(const msd::World& w, double* data, size_t capacity) {
+  size_t n = w.bodies().size() * 3;
+  if (n > capacity) return n;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) {
+      if (b.isStatic != (pass == 1)) continue;
+      msd::EnergyReport e = w.bodyEnergy(b);
+      data[0] = e.linear; data[1] = e.rotational; data[2] = e.potential;
+      data += 3;
+    }
+  }
+  return n;
+}
+
 // The first `length` values of `given` as a view of the same memory. Made with the array's own
 // subarray(): unlike napi_create_typedarray it also works on a SharedArrayBuffer (recorders hand
 // the engine views of a buffer shared with their writer thread).
@@ -42,16 +72,6 @@ Napi::Float64Array viewOf(const Napi::Float64Array& given, size_t length) {
   Napi::Env env = given.Env();
   Napi::Function subarray = given.Get("subarray").As<Napi::Function>();
   return subarray.Call(given, {Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(length))}).As<Napi::Float64Array>();
-}
-
-// The result array for a packed call: a view of the caller's `out` (argument 0) when it is a
-// Float64Array with room for `length` values, so steady-state callers allocate nothing; else new.
-Napi::Float64Array outputArray(const Napi::CallbackInfo& info, size_t length) {
-  if (info.Length() > 0 && info[0].IsTypedArray()) {
-    Napi::Float64Array given = requireFloat64Array(info[0], "out", 0);
-    if (given.ElementLength() >= length) return viewOf(given, length);
-  }
-  return newFloat64Array(info.Env(), length);
 }
 
 }  // namespace
@@ -77,6 +97,8 @@ Napi::Function WorldWrap::define(Napi::Env env) {
                          InstanceMethod<&WorldWrap::solverStats>("solverStats"),
                          InstanceMethod<&WorldWrap::energy>("energy"),
                          InstanceMethod<&WorldWrap::bodyEnergies>("bodyEnergies"),
+                         InstanceMethod<&WorldWrap::frameInfo>("frameInfo"),
+                         InstanceMethod<&WorldWrap::packFrame>("packFrame"),
                          InstanceMethod<&WorldWrap::lastStepDt>("lastStepDt"),
                          InstanceMethod<&WorldWrap::stateRevision>("stateRevision"),
                          InstanceMethod<&WorldWrap::config>("config"),
@@ -232,19 +254,10 @@ Napi::Value WorldWrap::time(const Napi::CallbackInfo& info) { return Napi::Numbe
 // 14 doubles per body (id, position, orientation wxyz, velocity, angular velocity), dynamic first.
 Napi::Value WorldWrap::stateArray(const Napi::CallbackInfo& info) {
   const msd::World& w = world();
-  size_t n = w.bodies().size();
-  Napi::Float64Array out = info.Length() > 0 && info[0].IsTypedArray()
-                               ? requireFloat64Array(info[0], "out", n * kStateStride)
-                               : newFloat64Array(info.Env(), n * kStateStride);
-  double* data = out.Data();
-  size_t k = 0;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const msd::Body& b : w.bodies()) {
-      if (b.isStatic != (pass == 1)) continue;
-      writeState(b, data + k * kStateStride);
-      ++k;
-    }
-  }
+  size_t n = w.bodies().size() * kStateStride;
+  Napi::Float64Array out = info.Length() > 0 && info[0].IsTypedArray() ? requireFloat64Array(info[0], "out", n)
+                                                                       : newFloat64Array(info.Env(), n);
+  packStates(w, out.Data(), n);
   return out;
 }
 
@@ -355,19 +368,48 @@ Napi::Value WorldWrap::energy(const Napi::CallbackInfo& info) {
 
 // [linear, rotational, potential] of every body in stateArray order (dynamic first, then static,
 // each by id; static bodies are zeros), in one call. `out` as in contacts().
-Napi::Value WorldWrap::bodyEnergies(const Napi::CallbackInfo& info) {
+Napi::Value WorldWrap::bodyEnergies(const Napi::CallbackInfo& info) { return packInto(info, world(), packEnergies); }
+
+namespace {
+
+// The clock, the state revision and the solver's stats of the last step, in the FRAME_INFO layout
+// (src/engine/types.ts): written into the caller's array, so polling it every frame allocates nothing.
+void writeFrameInfo(const msd::World& w, double* d) {
+  const msd::SolverStats& s = w.solverStats();
+  d[0] = w.time(); d[1] = w.lastStepDt(); d[2] = static_cast<double>(w.stateRevision());
+  d[3] = s.iterations; d[4] = s.residual; d[5] = s.converged ? 1 : 0; d[6] = s.numConstraints; d[7] = s.numContacts;
+}
+
+constexpr size_t kFrameInfoLength = 12;
+
+}  // namespace
+
+Napi::Value WorldWrap::frameInfo(const Napi::CallbackInfo& info) {
+  Napi::Float64Array out = requireFloat64Array(info[0], "info", kFrameInfoLength);
+  writeFrameInfo(world(), out.Data());
+  return info.Env().Undefined();
+}
+
+// A whole frame in one call (what a recorder captures every step): frameInfo into `info`, then
+// states, contacts, friction and energies back to back into `out`, their lengths in info[8..11].
+// Returns whether everything fit; when not, the lengths say how much room the frame needs.
+Napi::Value WorldWrap::packFrame(const Napi::CallbackInfo& info) {
+  Napi::Float64Array out = requireFloat64Array(info[0], "out", 0);
+  Napi::Float64Array meta = requireFloat64Array(info[1], "info", kFrameInfoLength);
   const msd::World& w = world();
-  Napi::Float64Array out = outputArray(info, w.bodies().size() * 3);
+  double* m = meta.Data();
+  writeFrameInfo(w, m);
   double* data = out.Data();
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const msd::Body& b : w.bodies()) {
-      if (b.isStatic != (pass == 1)) continue;
-      msd::EnergyReport e = w.bodyEnergy(b);
-      data[0] = e.linear; data[1] = e.rotational; data[2] = e.potential;
-      data += 3;
-    }
+  size_t capacity = out.ElementLength();
+  size_t at = 0;
+  size_t (*const sections[])(const msd::World&, double*, size_t) = {packStates, packContacts, packFriction, packEnergies};
+  for (size_t k = 0; k < 4; ++k) {
+    size_t room = at < capacity ? capacity - at : 0;
+    size_t n = sections[k](w, room > 0 ? data + at : nullptr, room);
+    m[8 + k] = static_cast<double>(n);
+    at += n;
   }
-  return out;
+  return Napi::Boolean::New(info.Env(), at <= capacity);
 }
 
 Napi::Value WorldWrap::lastStepDt(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), world().lastStepDt()); }

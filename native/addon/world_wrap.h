@@ -40,6 +40,8 @@ class WorldWrap : public Napi::ObjectWrap<WorldWrap> {
   Napi::Value solverStats(const Napi::CallbackInfo& info);
   Napi::Value energy(const Napi::CallbackInfo& info);
   Napi::Value bodyEnergies(const Napi::CallbackInfo& info);
+  Napi::Value frameInfo(const Napi::CallbackInfo& info);
+  Napi::Value packFrame(const Napi::CallbackInfo& info);
   Napi::Value lastStepDt(const Napi::CallbackInfo& info);
   Napi::Value stateRevision(const Napi::CallbackInfo& info);
   Napi::Value config(const Napi::CallbackInfo& info);

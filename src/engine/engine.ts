@@ -283,6 +283,25 @@ export class Engine {
     return this.world().bodyEnergies(out);
   }
 
+  /**
+   * The clock, the state revision and the solver stats of the last step, written into `info`
+   * (at least FRAME_INFO_LENGTH doubles; slots in FrameInfoSlot). Allocates nothing: for polling every frame.
+   */
+  frameInfo(info: Float64Array): Float64Array {
+    this.world().frameInfo(info);
+    return info;
+  }
+
+  /**
+   * A whole frame in one call, for recorders: frameInfo() into `info`, then stateArray(),
+   * contactsArray(), frictionArray() and bodyEnergiesArray() back to back into `out`, their lengths
+   * in info's statesLength…energiesLength slots. Returns false when `out` was too short (it then
+   * holds part of the frame; the lengths say how much room the whole needs).
+   */
+  packFrame(out: Float64Array, info: Float64Array): boolean {
+    return this.world().packFrame(out, info);
+  }
+
   /** Length of the last step taken, in s (0 before the first step). */
   get lastStepDt(): number {
     return this.world().lastStepDt();

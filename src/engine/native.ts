@@ -60,6 +60,10 @@ export interface NativeWorld {
   energy(bodyId?: number): Float64Array;
   /** [linear, rotational, potential] per body in stateArray order (static bodies: zeros). */
   bodyEnergies(out?: Float64Array): Float64Array;
+  /** Clock, state revision and solver stats into `info` (FrameInfoSlot slots 0–7). */
+  frameInfo(info: Float64Array): void;
+  /** frameInfo, then states, contacts, friction and energies back to back into `out` (lengths in info 8–11); false when they did not fit. */
+  packFrame(out: Float64Array, info: Float64Array): boolean;
   /** Length of the last step taken, s (0 before the first). */
   lastStepDt(): number;
   /** Changes whenever anything but the clock may have changed since (see World::stateRevision). */

@@ -197,6 +197,27 @@ export const FRICTION_STRIDE = 10;
 export const CONTACT_HEADER = 6;
 export const CONTACT_POINT = 5;
 
+/**
+ * Slots of the `info` array that `Engine.frameInfo()` and `Engine.packFrame()` fill: the clock,
+ * the state revision and the solver stats of the last step, then (packFrame only) the lengths of
+ * the sections it wrote (stateArray, contactsArray, frictionArray, bodyEnergiesArray layouts).
+ */
+export const FrameInfoSlot = {
+  time: 0,
+  stepDt: 1,
+  stateRevision: 2,
+  solverIterations: 3,
+  solverResidual: 4,
+  solverConverged: 5,
+  solverConstraints: 6,
+  solverContacts: 7,
+  statesLength: 8,
+  contactsLength: 9,
+  frictionLength: 10,
+  energiesLength: 11,
+} as const;
+export const FRAME_INFO_LENGTH = 12;
+
 export interface AssetMesh {
   /** Flat xyz, relative to the body's centre of mass (so body pose ∘ mesh renders the body). */
   positions: Float32Array;

@@ -1,9 +1,9 @@
 // Captures an engine's frame into a packet (frame-packet.ts) with as little work as possible on the
-// thread that steps it: the engine writes its packed arrays straight into the packet space (a ring
-// shared with the writer thread: no allocation, no copy), and a frame in which nothing but the
-// clock changed (every body asleep) is a header only. Everything else (SQLite, sums) happens on the
+// thread that steps it: one engine call (packFrame) writes the whole frame straight into the packet
+// space (a ring shared with the writer thread: no allocation, no copy), and a frame in which nothing
+// but the clock changed (every body asleep) is a header only, from one allocation-free call. Everything else (SQLite, sums) happens on the
 // writer's side.
-import type { Engine } from "../engine";
+import { Engine, FRAME_INFO_LENGTH, FrameInfoSlot } from "../engine";
 import { sceneMetadata } from "../server/frames";
 import { CONTACT_HEADER, CONTACT_POINT, ENERGY_STRIDE, FRICTION_STRIDE, STATE_STRIDE } from "./format";
 import { Header, HEADER_LENGTH } from "./frame-packet";
@@ -21,6 +21,7 @@ export class FrameCapture {
   private readonly knownAssets = new Set<number>();
   private bodyCount = 0;
   private dynamicCount = 0;
+  private readonly info = new Float64Array(FRAME_INFO_LENGTH);
 
   constructor(private readonly engine: Engine, private readonly space: PacketSpace) {}
 
@@ -52,69 +53,49 @@ export class FrameCapture {
    */
   capture(): Float64Array {
     const engine = this.engine;
-    const revision = engine.stateRevision;
+    const info = engine.frameInfo(this.info);
+    const revision = info[FrameInfoSlot.stateRevision];
     const unchanged = revision === this.stateRevision;
     this.stateRevision = revision;
-    let packet = this.space.take(unchanged ? HEADER_LENGTH : this.need);
+    if (unchanged) return this.header(this.space.take(HEADER_LENGTH), true).subarray(0, HEADER_LENGTH);
+
+    // One engine call writes the whole frame after the header; a frame bigger than the room asked
+    // for (contacts grew) is written again into an array of its own, as long as it needs.
+    let packet = this.space.take(this.need);
+    if (!engine.packFrame(packet.subarray(HEADER_LENGTH), info)) {
+      packet = new Float64Array(HEADER_LENGTH + sectionsLength(info));
+      engine.packFrame(packet.subarray(HEADER_LENGTH), info);
+    }
+    this.header(packet, false);
+    const used = HEADER_LENGTH + sectionsLength(info);
+    this.need = Math.max(MIN_NEED, Math.ceil(used * 1.5));
+    // The engine wrote every body's energies; the environment's (zeros, last) are not kept.
+    return packet.subarray(0, used - (this.bodyCount - this.dynamicCount) * ENERGY_STRIDE);
+  }
+
+  /** Fills a packet's header from the last frameInfo / packFrame. */
+  private header(packet: Float64Array, unchanged: boolean): Float64Array {
+    const info = this.info;
     packet[Header.unchanged] = unchanged ? 1 : 0;
-    packet[Header.simulationTime] = engine.time;
-    packet[Header.stepDt] = engine.lastStepDt;
-    const stats = engine.getSolverStats();
-    packet[Header.solverIterations] = stats.iterations;
-    packet[Header.solverResidual] = stats.residual;
-    packet[Header.solverConverged] = stats.converged ? 1 : 0;
-    packet[Header.solverConstraints] = stats.numConstraints;
-    packet[Header.solverContacts] = stats.numContacts;
+    packet[Header.simulationTime] = info[FrameInfoSlot.time];
+    packet[Header.stepDt] = info[FrameInfoSlot.stepDt];
+    packet[Header.solverIterations] = info[FrameInfoSlot.solverIterations];
+    packet[Header.solverResidual] = info[FrameInfoSlot.solverResidual];
+    packet[Header.solverConverged] = info[FrameInfoSlot.solverConverged];
+    packet[Header.solverConstraints] = info[FrameInfoSlot.solverConstraints];
+    packet[Header.solverContacts] = info[FrameInfoSlot.solverContacts];
     packet[Header.dynamicCount] = this.dynamicCount;
     packet[Header.bodyCount] = unchanged ? 0 : this.bodyCount;
-    packet[Header.contactsLength] = 0;
-    packet[Header.frictionLength] = 0;
-    packet[Header.energiesLength] = 0;
-    if (unchanged) return packet.subarray(0, HEADER_LENGTH);
-
-    let at = HEADER_LENGTH;
-    const states = this.bodyCount * STATE_STRIDE;
-    packet = this.room(packet, at, states);
-    engine.stateArray(packet.subarray(at, at + states));
-    at += states;
-    packet = this.place(packet, at, engine.contactsArray(packet.subarray(at)));
-    packet[Header.contactsLength] = this.placed;
-    at += this.placed;
-    packet = this.place(packet, at, engine.frictionArray(packet.subarray(at)));
-    packet[Header.frictionLength] = this.placed;
-    at += this.placed;
-    // Environment bodies (last in stateArray order) have no energy to keep.
-    packet = this.place(packet, at, engine.bodyEnergiesArray(packet.subarray(at)));
-    packet[Header.energiesLength] = this.dynamicCount * ENERGY_STRIDE;
-    // The engine wrote every body's energies; the environment's (zeros, last) are not kept.
-    const used = at + this.bodyCount * ENERGY_STRIDE;
-    at += this.dynamicCount * ENERGY_STRIDE;
-    this.need = Math.max(MIN_NEED, Math.ceil(used * 1.5));
-    return packet.subarray(0, at);
+    packet[Header.contactsLength] = unchanged ? 0 : info[FrameInfoSlot.contactsLength];
+    packet[Header.frictionLength] = unchanged ? 0 : info[FrameInfoSlot.frictionLength];
+    packet[Header.energiesLength] = unchanged ? 0 : this.dynamicCount * ENERGY_STRIDE;
+    return packet;
   }
+}
 
-  /** Length of the section `place` put last. */
-  private placed = 0;
-
-  /**
-   * Puts an engine result at `at`: it is already there when the engine wrote into the view it was
-   * given; otherwise (the view was too short) the packet grows and the result is copied in.
-   */
-  private place(packet: Float64Array, at: number, result: Float64Array): Float64Array {
-    this.placed = result.length;
-    if (result.buffer === packet.buffer && result.byteOffset === packet.byteOffset + at * 8) return packet;
-    const grown = this.room(packet, at, result.length);
-    grown.set(result, at);
-    return grown;
-  }
-
-  /** `packet`, or a bigger copy (an array of its own) of its first `at` values, with room for `extra` more. */
-  private room(packet: Float64Array, at: number, extra: number): Float64Array {
-    if (at + extra <= packet.length) return packet;
-    const grown = new Float64Array(Math.ceil((at + extra) * 1.5) + MIN_NEED);
-    grown.set(packet.subarray(0, at));
-    return grown;
-  }
+/** Doubles of the sections packFrame reported. */
+function sectionsLength(info: Float64Array): number {
+  return info[FrameInfoSlot.statesLength] + info[FrameInfoSlot.contactsLength] + info[FrameInfoSlot.frictionLength] + info[FrameInfoSlot.energiesLength];
 }
 
 /** A packet space of one array, reused for every packet (for a writer that stores each packet before the next). */

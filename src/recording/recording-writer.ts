@@ -35,9 +35,13 @@ export interface RecordingWriterOptions {
 
 /** Frames captured but not written yet beyond which capture() refuses (the disk cannot keep up). */
 const MAX_BACKLOG = 2048;
-/** Frames (or doubles of them) described to the writer thread in one message. */
+/**
+ * Frames (or doubles of them) described to the writer thread in one message. The doubles bound is
+ * kept small (1 MiB): a writer that keeps up has freed a batch's ring room by the time the next
+ * packet is taken, so the ring goes back to its start and capture writes to memory still warm.
+ */
 const BATCH_FRAMES = 64;
-const BATCH_DOUBLES = 1024 * 1024;
+const BATCH_DOUBLES = 128 * 1024;
 /** The shared ring holds about this many frames of the scene (within the bounds below, in doubles). */
 const RING_FRAMES = 48;
 const RING_MIN = 128 * 1024;

@@ -2,7 +2,7 @@
 // (the solver's own tangent basis, combined μ and forces), writing into caller buffers, the step
 // length, and the revision counter that marks frames in which nothing changed.
 import { describe, expect, it } from "vitest";
-import { Engine, FRICTION_STRIDE, STATE_STRIDE } from "../../src/engine";
+import { Engine, FRAME_INFO_LENGTH, FRICTION_STRIDE, FrameInfoSlot, STATE_STRIDE } from "../../src/engine";
 
 const CONTACT_HEADER = 6;
 const CONTACT_POINT = 5;
@@ -107,6 +107,44 @@ describe("engine arrays for recordings", () => {
     const states = new Float64Array(engine.bodies().length * STATE_STRIDE);
     expect(engine.stateArray(states)).toBe(states);
     expect(states).toEqual(engine.stateArray());
+    engine.dispose();
+  });
+
+  it("frameInfo and packFrame: the clock, revision and solver stats, and every array back to back, in one call each", () => {
+    const engine = pile();
+    for (let k = 0; k < 40; k++) engine.step();
+    const info = new Float64Array(FRAME_INFO_LENGTH);
+    expect(engine.frameInfo(info)).toBe(info);
+    const stats = engine.getSolverStats();
+    expect(info[FrameInfoSlot.time]).toBe(engine.time);
+    expect(info[FrameInfoSlot.stepDt]).toBe(engine.lastStepDt);
+    expect(info[FrameInfoSlot.stateRevision]).toBe(engine.stateRevision);
+    expect([3, 4, 5, 6, 7].map((i) => info[i])).toEqual([stats.iterations, stats.residual, stats.converged ? 1 : 0, stats.numConstraints, stats.numContacts]);
+    const sections = [engine.stateArray(), engine.contactsArray(), engine.frictionArray(), engine.bodyEnergiesArray()];
+    const whole = sections.reduce((n, a) => n + a.length, 0);
+    const expected = new Float64Array(whole);
+    let at = 0;
+    for (const a of sections) {
+      expected.set(a, at);
+      at += a.length;
+    }
+    // Into a view of a bigger (shared, as a recorder's ring is) buffer: exactly the four arrays.
+    const ring = new Float64Array(new SharedArrayBuffer(8 * (whole + 20)));
+    const out = ring.subarray(5);
+    const lengths = new Float64Array(FRAME_INFO_LENGTH);
+    expect(engine.packFrame(out, lengths)).toBe(true);
+    expect(Array.from(lengths.subarray(8))).toEqual(sections.map((a) => a.length));
+    expect(lengths.subarray(0, 8)).toEqual(info.subarray(0, 8));
+    expect(out.subarray(0, whole)).toEqual(expected);
+    expect(ring[4]).toBe(0); // nothing before the view is touched
+    expect(out[whole]).toBe(0); // nor past the frame
+    // Too short: false, and the lengths still say what the whole needs.
+    const short = new Float64Array(whole - 1);
+    lengths.fill(0);
+    expect(engine.packFrame(short, lengths)).toBe(false);
+    expect(Array.from(lengths.subarray(8))).toEqual(sections.map((a) => a.length));
+    expect(() => engine.packFrame(out, new Float64Array(4))).toThrow(/info must have at least 12 elements/);
+    expect(() => engine.frameInfo(new Float32Array(12) as unknown as Float64Array)).toThrow(/info must be a Float64Array/);
     engine.dispose();
   });
 

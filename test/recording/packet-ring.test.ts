@@ -1,6 +1,6 @@
 // The shared ring that carries captured frames to the writer thread: packets are contiguous, wrap
 // around, never overwrite what the writer has not consumed (a full ring hands out an array of its
-// own instead), and the writer's progress is visible to the capturing thread without any message.
+// own instead), go back to the start whenever the writer has caught up, and the writer's progress is visible to the capturing thread without any message.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,17 +34,28 @@ describe("PacketRing", () => {
     expect(Array.from(reader.packet(a))).toEqual([1, 2, 3]);
     reader.release(a);
     expect(ring.pending).toBe(3);
-    // 4 doubles left before the end: a 5-double request would wrap onto b, which is not consumed.
+    // 4 doubles left before the end, with b still pending: a 5-double request would wrap onto b.
     expect(ring.take(5).buffer).not.toBe(ring.shared);
-    expect(Array.from(reader.packet(b))).toEqual([4, 5, 6]);
+    const d = write(ring, [7])!;
+    expect(d).toEqual({ offset: 6, length: 1, end: 7 });
     reader.release(b);
-    // Now it wraps to 0, and the skipped tail counts as written.
-    const c = write(ring, [7, 8, 9])!;
+    expect(ring.pending).toBe(1);
+    // With d not consumed yet, the next packet wraps to 0 and the skipped tail counts as written.
+    const c = write(ring, [8, 9, 10])!;
     expect(c).toEqual({ offset: 0, length: 3, end: 13 });
     expect(ring.pending).toBe(7);
-    expect(Array.from(reader.packet(c))).toEqual([7, 8, 9]);
+    expect(Array.from(reader.packet(d))).toEqual([7]);
+    expect(Array.from(reader.packet(c))).toEqual([8, 9, 10]);
+    reader.release(d);
     reader.release(c);
     expect(ring.pending).toBe(0);
+    // Everything consumed: the next packet goes back to the start of the ring (memory still warm)
+    // rather than on from offset 3, and the room before it is free.
+    const e = write(ring, [11])!;
+    expect(e).toEqual({ offset: 0, length: 1, end: 21 });
+    expect(ring.pending).toBe(1);
+    expect(Array.from(reader.packet(e))).toEqual([11]);
+    reader.release(e);
     // A packet larger than the ring never fits.
     expect(ring.take(11).buffer).not.toBe(ring.shared);
     // A view that is not the reservation is not claimed.
