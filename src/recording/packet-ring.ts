@@ -1,18 +1,24 @@
 // A ring buffer in shared memory through which captured frames reach the writer thread: the engine
-// writes a frame's arrays straight into it, the writer thread reads them from there and marks them
-// consumed. Nothing is allocated, copied or transferred per frame (transferring buffers between
-// threads costs microseconds each, as much as capturing); only small descriptors of the packets
-// travel in messages. When the writer falls behind and the ring is full, frames go the slow way,
-// in buffers of their own. Whenever the writer has caught up, the next packet goes back to the start
-// of the ring: a writer that keeps up sees the same few hundred KiB reused (warm in the cache), and
-// the rest of the ring is only touched while it falls behind.
+// writes a frame's arrays straight into it, and a queue of descriptors in the same memory tells the
+// writer thread, in capture order, where each packet lies. Nothing is allocated, copied, transferred
+// or posted per frame: the writer thread looks at the queue on its own timer, so the capturing
+// thread never pays for waking it (on a virtual machine a wake costs tens of µs, as much as a
+// capture). When the writer falls behind and the ring is full, frames go the slow way, in buffers
+// of their own, by message; so do scene updates. Their place in the order is a queue entry that
+// says "the next message item", so the writer interleaves both sources exactly as captured.
+// Whenever the writer has caught up, the next packet goes back to the start of the ring: a writer
+// that keeps up sees the same few hundred KiB reused (warm in the cache), and the rest of the ring
+// is only touched while it falls behind.
 
 /**
- * Bytes before the data: the consumed counter (BigInt64, in doubles, monotonic), then the number of
- * frames the writer is done with (Int32; so the capturing side knows its backlog even while it
- * steps in a loop that never lets messages in).
+ * Bytes before the queue: the consumed counter (BigInt64, in doubles, monotonic), the number of
+ * frames the writer is done with (Int32; so the capturing side knows its backlog without a
+ * message), then the queue's written and taken entry counts (Int32, monotonic).
  */
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 24;
+/** Doubles per queue entry: the slot's offset (−1: the next message item), length and end. */
+const ENTRY = 3;
+const MESSAGE_ITEM = -1;
 
 /** Where a packet lies in the ring: `offset` doubles into the data, `length` doubles; `end` is the write position after it. */
 export interface RingSlot {
@@ -27,12 +33,31 @@ export interface PacketSpace {
   take(need: number): Float64Array;
 }
 
-/** The capturing side: hands out room at the write position, claims what was used. */
+/** The shared memory's views, the same on both sides. */
+class RingViews {
+  readonly consumed: BigInt64Array;
+  readonly done: Int32Array;
+  /** [0]: entries written (by the capturing side), [1]: entries taken (by the writer). */
+  readonly queueCounts: Int32Array;
+  readonly queue: Float64Array;
+  readonly data: Float64Array;
+
+  constructor(
+    readonly shared: SharedArrayBuffer,
+    readonly queueCapacity: number,
+  ) {
+    this.consumed = new BigInt64Array(shared, 0, 1);
+    this.done = new Int32Array(shared, 8, 1);
+    this.queueCounts = new Int32Array(shared, 12, 2);
+    this.queue = new Float64Array(shared, HEADER_BYTES, queueCapacity * ENTRY);
+    const dataOffset = HEADER_BYTES + queueCapacity * ENTRY * 8;
+    this.data = new Float64Array(shared, dataOffset, (shared.byteLength - dataOffset) / 8);
+  }
+}
+
+/** The capturing side: hands out room at the write position, claims what was used, queues it. */
 export class PacketRing implements PacketSpace {
-  readonly shared: SharedArrayBuffer;
-  private readonly data: Float64Array;
-  private readonly consumed: BigInt64Array;
-  private readonly done: Int32Array;
+  private readonly views: RingViews;
   /** Doubles written so far (monotonic); the data index is `head % capacity`. */
   private head = 0;
   /**
@@ -40,23 +65,35 @@ export class PacketRing implements PacketSpace {
    * free, whatever the writer's consumed counter (which still says where it stopped) reads.
    */
   private rewoundAt = 0;
+  private written = 0;
   private reservation: { start: number; skip: number } | undefined;
 
-  constructor(readonly capacity: number) {
-    this.shared = new SharedArrayBuffer(HEADER_BYTES + capacity * 8);
-    this.consumed = new BigInt64Array(this.shared, 0, 1);
-    this.done = new Int32Array(this.shared, 8, 1);
-    this.data = new Float64Array(this.shared, HEADER_BYTES, capacity);
+  /** `capacity` doubles of packet room; `queueCapacity` entries (frames and message items) may wait at once. */
+  constructor(
+    readonly capacity: number,
+    readonly queueCapacity: number,
+  ) {
+    const shared = new SharedArrayBuffer(HEADER_BYTES + (queueCapacity * ENTRY + capacity) * 8);
+    this.views = new RingViews(shared, queueCapacity);
+  }
+
+  get shared(): SharedArrayBuffer {
+    return this.views.shared;
   }
 
   /** Frames the writer has reported done with (through the ring's header). */
   get framesDone(): number {
-    return Atomics.load(this.done, 0);
+    return Atomics.load(this.views.done, 0);
   }
 
   /** Doubles written but not yet consumed by the writer. */
   get pending(): number {
-    return this.head - Math.max(this.rewoundAt, Number(Atomics.load(this.consumed, 0)));
+    return this.head - Math.max(this.rewoundAt, Number(Atomics.load(this.views.consumed, 0)));
+  }
+
+  /** Queue entries the writer has not taken yet. */
+  get queued(): number {
+    return this.written - Atomics.load(this.views.queueCounts, 1);
   }
 
   take(need: number): Float64Array {
@@ -72,7 +109,7 @@ export class PacketRing implements PacketSpace {
     if (need > this.capacity || this.pending + skip + need > this.capacity) return new Float64Array(need);
     const start = (at + skip) % this.capacity;
     this.reservation = { start, skip };
-    return this.data.subarray(start, start + need);
+    return this.views.data.subarray(start, start + need);
   }
 
   /**
@@ -82,33 +119,72 @@ export class PacketRing implements PacketSpace {
   claim(packet: Float64Array): RingSlot | undefined {
     const r = this.reservation;
     this.reservation = undefined;
-    if (!r || packet.buffer !== this.shared || packet.byteOffset !== HEADER_BYTES + r.start * 8) return undefined;
+    const data = this.views.data;
+    if (!r || packet.buffer !== this.shared || packet.byteOffset !== data.byteOffset + r.start * 8) return undefined;
     this.head += r.skip + packet.length;
     return { offset: r.start, length: packet.length, end: this.head };
   }
+
+  /** Queues a claimed packet for the writer (which finds it on its next look, in capture order). */
+  publish(slot: RingSlot): void {
+    this.append(slot.offset, slot.length, slot.end);
+  }
+
+  /** Queues "the next item of the messages", posted just before (a scene update, a packet of its own). */
+  publishMessageItem(): void {
+    this.append(MESSAGE_ITEM, 0, 0);
+  }
+
+  private append(offset: number, length: number, end: number): void {
+    if (this.queued >= this.queueCapacity) throw new Error(`recording queue is full: ${this.queued} entries wait for the writer thread`);
+    const at = (this.written % this.queueCapacity) * ENTRY;
+    const queue = this.views.queue;
+    queue[at] = offset;
+    queue[at + 1] = length;
+    queue[at + 2] = end;
+    // The entry's values are in place before the count that makes it visible (Atomics are ordered).
+    Atomics.store(this.views.queueCounts, 0, ++this.written);
+  }
 }
 
-/** The writer's side of a ring: views of the packets, and marking them consumed. */
-export class RingReader {
-  private readonly consumed: BigInt64Array;
-  private readonly done: Int32Array;
+/** What the writer finds next in the queue: a packet in the ring, or the next message item. */
+export type QueueEntry = { slot: RingSlot } | { messageItem: true };
 
-  constructor(private readonly shared: SharedArrayBuffer) {
-    this.consumed = new BigInt64Array(shared, 0, 1);
-    this.done = new Int32Array(shared, 8, 1);
+/** The writer's side of a ring: the queue, views of the packets, and marking them consumed. */
+export class RingReader {
+  private readonly views: RingViews;
+  private taken: number;
+
+  constructor(shared: SharedArrayBuffer, queueCapacity: number) {
+    this.views = new RingViews(shared, queueCapacity);
+    this.taken = Atomics.load(this.views.queueCounts, 1);
+  }
+
+  /** The oldest entry not taken yet, or undefined when the queue is empty. */
+  peek(): QueueEntry | undefined {
+    if (this.taken === Atomics.load(this.views.queueCounts, 0)) return undefined;
+    const at = (this.taken % this.views.queueCapacity) * ENTRY;
+    const queue = this.views.queue;
+    if (queue[at] === MESSAGE_ITEM) return { messageItem: true };
+    return { slot: { offset: queue[at], length: queue[at + 1], end: queue[at + 2] } };
+  }
+
+  /** Done with the entry peek() returned: its queue place may be written again. */
+  take(): void {
+    Atomics.store(this.views.queueCounts, 1, ++this.taken);
   }
 
   /** Tells the capturing side how many frames are done with. */
   setFramesDone(frames: number): void {
-    Atomics.store(this.done, 0, frames);
+    Atomics.store(this.views.done, 0, frames);
   }
 
   packet(slot: RingSlot): Float64Array {
-    return new Float64Array(this.shared, HEADER_BYTES + slot.offset * 8, slot.length);
+    return this.views.data.subarray(slot.offset, slot.offset + slot.length);
   }
 
   /** The packet's room (and everything before it) may be written again. */
   release(slot: RingSlot): void {
-    Atomics.store(this.consumed, 0, BigInt(slot.end));
+    Atomics.store(this.views.consumed, 0, BigInt(slot.end));
   }
 }

@@ -35,13 +35,8 @@ export interface RecordingWriterOptions {
 
 /** Frames captured but not written yet beyond which capture() refuses (the disk cannot keep up). */
 const MAX_BACKLOG = 2048;
-/**
- * Frames (or doubles of them) described to the writer thread in one message. The doubles bound is
- * kept small (1 MiB): a writer that keeps up has freed a batch's ring room by the time the next
- * packet is taken, so the ring goes back to its start and capture writes to memory still warm.
- */
-const BATCH_FRAMES = 64;
-const BATCH_DOUBLES = 128 * 1024;
+/** Entries the ring's queue holds: every frame waiting, and a scene update (at most) for each. */
+const QUEUE_CAPACITY = 2 * MAX_BACKLOG + 64;
 /** The shared ring holds about this many frames of the scene (within the bounds below, in doubles). */
 const RING_FRAMES = 48;
 const RING_MIN = 128 * 1024;
@@ -244,33 +239,23 @@ export class RecordingWriter {
       aborted: () => settle?.resolve(),
     });
     channel.post(handle, { op: "open", tempPath: temp, finalPath: this.path, header, overwrite });
-    // Frames are described to the writer in batches: waking the writer thread for every frame
-    // would cost the stepping thread more than the capture itself (on a busy machine the woken
-    // writer takes its CPU).
-    let batch: BatchItem[] = [];
-    let batchFrames = 0;
-    let batchDoubles = 0;
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      const buffers = batch.flatMap((item) => ("packet" in item ? [item.packet] : []));
-      channel.post(handle, { op: "batch", items: batch }, buffers);
-      batch = [];
-      batchFrames = 0;
-      batchDoubles = 0;
-    };
-    // The ring is made with the first frame, sized for the scene; it travels once, ahead of its slots.
+    // The ring is made with the first frame or scene, sized for the scene, and travels once; frames
+    // in it are only queued (the thread looks at the queue on its own), everything else is posted
+    // with its place in the queue.
     let ring: PacketRing | undefined;
-    const space: PacketSpace = {
-      take: (need) => {
-        if (!ring) {
-          ring = new PacketRing(ringCapacity ?? Math.min(RING_MAX, Math.max(RING_MIN, this.capturer.expectedNeed * RING_FRAMES)));
-          batch.push({ ring: ring.shared });
-        }
-        return ring.take(need);
-      },
+    const theRing = (): PacketRing => {
+      if (!ring) {
+        ring = new PacketRing(ringCapacity ?? Math.min(RING_MAX, Math.max(RING_MIN, this.capturer.expectedNeed * RING_FRAMES)), QUEUE_CAPACITY);
+        channel.post(handle, { op: "batch", items: [{ ring: ring.shared, queueCapacity: ring.queueCapacity }] });
+      }
+      return ring;
+    };
+    const postItem = (item: BatchItem, transfer: ArrayBuffer[] = []): void => {
+      const queue = theRing();
+      channel.post(handle, { op: "batch", items: [item] }, transfer);
+      queue.publishMessageItem();
     };
     const ending = <T>(send: () => void): Promise<T> => {
-      flush();
       channel.hold();
       return new Promise<T>((resolve, reject) => {
         settle = { resolve: resolve as (value?: RecordingSummary) => void, reject };
@@ -281,24 +266,23 @@ export class RecordingWriter {
       });
     };
     return {
-      space,
+      space: { take: (need) => theRing().take(need) },
       framesDone: () => ring?.framesDone ?? 0,
-      scene: (update) => batch.push({ scene: update }),
+      scene: (update) => postItem({ scene: update }),
       frame: (packet) => {
-        const slot = ring?.claim(packet);
-        // Not in the ring (it was full): the packet's own buffer goes over instead.
-        batch.push(slot ? { slot } : { packet: ownBuffer(packet) });
-        batchDoubles += packet.length;
-        // The ring's room comes back only once the writer has the slots: flush before it runs out.
-        const ringLow = ring !== undefined && ring.pending > ring.capacity / 2;
-        if (++batchFrames >= BATCH_FRAMES || batchDoubles >= BATCH_DOUBLES || ringLow) flush();
+        const slot = theRing().claim(packet);
+        if (slot) ring!.publish(slot);
+        else {
+          // Not in the ring (it was full): the packet's own buffer goes over instead.
+          const buffer = ownBuffer(packet);
+          postItem({ packet: buffer }, [buffer]);
+        }
       },
       finish: (keep, timestep) => ending<RecordingSummary>(() => channel.post(handle, { op: "finish", keepFrames: keep, timestepS: timestep })),
       // The thread removes the temporary file; if the thread was lost, it is removed here (failing
       // that, the next library sweep removes it once this process has ended).
       abort: () => ending<void>(() => channel.post(handle, { op: "abort" })).finally(() => removeQuietly(temp)),
       hold: () => {
-        flush();
         channel.hold();
         return () => channel.release();
       },

@@ -6,21 +6,21 @@ import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { packageRoot } from "../engine/package-root";
-import type { RingSlot } from "./packet-ring";
 import type { RecordingHeader, RecordingSummary, SceneUpdate } from "./recording-store";
 
 export type ToWriter =
   | { op: "open"; handle: number; tempPath: string; finalPath: string; header: RecordingHeader; overwrite: boolean }
-  /** Scene updates and frame packets, in capture order (one message for many frames: see RecordingWriter). */
+  /**
+   * What does not travel in the shared ring (packet-ring.ts): the ring itself (once, first), scene
+   * updates, and packets that found the ring full. Each has its place in the ring's queue.
+   */
   | { op: "batch"; handle: number; items: BatchItem[] }
+  /** Finish once every queued frame is written (the last message of a recording, as abort). */
   | { op: "finish"; handle: number; keepFrames?: number; timestepS?: number }
   | { op: "abort"; handle: number };
 
-/**
- * In capture order: a scene update; the shared packet ring (sent once, before its first slot); a
- * packet in the ring; or a packet in a buffer of its own (transferred), when the ring was full.
- */
-export type BatchItem = { scene: SceneUpdate } | { ring: SharedArrayBuffer } | { slot: RingSlot } | { packet: ArrayBuffer };
+/** The shared packet ring (with its queue's size), a scene update, or a packet in a buffer of its own (transferred). */
+export type BatchItem = { ring: SharedArrayBuffer; queueCapacity: number } | { scene: SceneUpdate } | { packet: ArrayBuffer };
 
 export type FromWriter =
   | { op: "progress"; handle: number; frames: number }

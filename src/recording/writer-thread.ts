@@ -1,99 +1,170 @@
 // The recording writer thread: hosts RecordingStores and does all their SQLite work, so the
-// thread that steps the engine only captures arrays (into a ring shared with this thread) and
-// posts short descriptors of them. Messages (see writer-channel.ts): open, batch (→ progress),
-// finish, abort.
+// thread that steps the engine only captures arrays into a ring shared with this thread
+// (packet-ring.ts). This thread looks at each ring's queue on its own timer — often while frames
+// come, rarely when none do — so capturing never wakes it. Messages (see writer-channel.ts): open,
+// batch (the ring, scene updates, packets that found the ring full), finish, abort; it answers with
+// progress (at most every PROGRESS_MS, and when it has caught up), failed, finished, aborted.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parentPort } from "worker_threads";
-import { RingReader } from "./packet-ring";
+import { RingReader, RingSlot } from "./packet-ring";
 import { RecordingStore } from "./recording-store";
-import type { ToWriter, FromWriter } from "./writer-channel";
+import type { BatchItem, FromWriter, ToWriter } from "./writer-channel";
 
-const stores = new Map<number, RecordingStore>();
-/** Each recording's packet ring, and how many of its frames are done. */
-const rings = new Map<number, RingReader>();
-const done = new Map<number, number>();
-/** Recordings that failed: later messages for them are answered with the same error. */
-const failures = new Map<number, string>();
+/** Between looks at the queues: the shortest while frames come, doubling up to the longest while none do. */
+const POLL_MIN_MS = 1;
+const POLL_MAX_MS = 16;
+/** Progress reports to a recording's owner are at most this often (and always once it has caught up). */
+const PROGRESS_MS = 20;
+
+interface Recording {
+  /** Undefined once the recording failed: its frames are then dropped (their ring room still freed). */
+  store: RecordingStore | undefined;
+  ring: RingReader | undefined;
+  /** Message items waiting for their place in the queue. */
+  inbox: Exclude<BatchItem, { ring: SharedArrayBuffer }>[];
+  /** Frames done with (written, or dropped after a failure). */
+  frames: number;
+  reportedFrames: number;
+  reportedAt: number;
+  /** Why the recording failed, for its finish (or undefined). */
+  failure: string | undefined;
+}
+
+const recordings = new Map<number, Recording>();
+let pollTimer: NodeJS.Timeout | undefined;
+let pollDelay = POLL_MIN_MS;
 
 lowerPriority();
 
 parentPort!.on("message", (message: ToWriter) => {
   try {
-    handle(message);
+    handle(message, recordings.get(message.handle));
   } catch (error) {
-    stores.delete(message.handle);
     const text = error instanceof Error ? error.message : String(error);
-    // Kept for the recording's next message (its finish or abort); finish and abort are the last.
-    if (message.op === "open" || message.op === "batch") failures.set(message.handle, text);
-    else failures.delete(message.handle);
-    reply({ op: "failed", handle: message.handle, message: text });
+    const recording = recordings.get(message.handle);
+    // A recording that failed to open, or in a batch, stays known: its frames are still taken off
+    // the ring (freeing the room), and its finish reports the failure again.
+    if (recording && (message.op === "open" || message.op === "batch")) fail(message.handle, recording, text);
+    else {
+      recordings.delete(message.handle);
+      reply({ op: "failed", handle: message.handle, message: text });
+    }
   }
 });
 
-function handle(message: ToWriter): void {
+function handle(message: ToWriter, recording: Recording | undefined): void {
   const { handle } = message;
   if (message.op === "open") {
-    stores.set(handle, new RecordingStore(message.tempPath, message.finalPath, message.header, message.overwrite));
+    const fresh: Recording = { store: undefined, ring: undefined, inbox: [], frames: 0, reportedFrames: 0, reportedAt: 0, failure: undefined };
+    recordings.set(handle, fresh);
+    fresh.store = new RecordingStore(message.tempPath, message.finalPath, message.header, message.overwrite);
     return;
   }
-  const store = stores.get(handle);
+  if (!recording) throw new Error(`recording ${handle} is not open`);
   if (message.op === "batch") {
-    // Every frame is done with, written or (after a failure) dropped: ring room is always released,
-    // and progress is reported once per batch.
-    let frames = done.get(handle) ?? 0;
-    let failure: unknown;
     for (const item of message.items) {
-      if ("ring" in item) {
-        rings.set(handle, new RingReader(item.ring));
-        continue;
-      }
-      if ("scene" in item) {
-        if (store && failure === undefined) failure = attempt(() => store.scene(item.scene));
-        continue;
-      }
-      const ring = rings.get(handle);
-      const packet = "slot" in item ? ring!.packet(item.slot) : new Float64Array(item.packet);
-      if (store && failure === undefined) failure = attempt(() => store.frame(packet));
-      if ("slot" in item) ring!.release(item.slot);
-      ring?.setFramesDone(++frames);
+      if ("ring" in item) recording.ring = new RingReader(item.ring, item.queueCapacity);
+      else recording.inbox.push(item);
     }
-    done.set(handle, frames);
-    reply({ op: "progress", handle, frames });
-    if (failure !== undefined) throw failure;
+    drain(handle, recording);
+    pollSoon();
     return;
   }
-  rings.delete(handle);
-  done.delete(handle);
+  // Finish and abort come after every item of the recording: what is queued is all there is.
+  drain(handle, recording);
+  recordings.delete(handle);
+  const { store } = recording;
   if (!store) {
     // Failed earlier (that was reported then): finishing reports it again, aborting is done.
-    const failed = failures.get(handle) ?? `recording ${handle} is not open`;
-    failures.delete(handle);
-    reply(message.op === "abort" ? { op: "aborted", handle } : { op: "failed", handle, message: failed });
+    reply(message.op === "abort" ? { op: "aborted", handle } : { op: "failed", handle, message: recording.failure ?? "recording failed" });
     return;
   }
-  switch (message.op) {
-    case "finish":
-      stores.delete(handle);
-      reply({ op: "finished", handle, summary: store.finish(message.keepFrames, message.timestepS) });
-      return;
-    case "abort":
-      stores.delete(handle);
-      store.abort();
-      reply({ op: "aborted", handle });
-      return;
+  if (message.op === "finish") {
+    reply({ op: "finished", handle, summary: store.finish(message.keepFrames, message.timestepS) });
+  } else {
+    store.abort();
+    reply({ op: "aborted", handle });
   }
 }
 
-/** Runs `work`; returns what it threw (undefined when it did not). */
-function attempt(work: () => void): unknown {
-  try {
-    work();
-    return undefined;
-  } catch (error) {
-    return error ?? new Error("unknown error");
+/**
+ * Writes what the recording's queue holds, in capture order, as far as its message items have
+ * arrived. Every frame is done with, written or (after a failure) dropped: ring room is always freed.
+ * Returns whether anything was done.
+ */
+function drain(handle: number, recording: Recording): boolean {
+  const ring = recording.ring;
+  let worked = false;
+  for (let entry = ring?.peek(); ring && entry; entry = ring.peek()) {
+    let packet: Float64Array;
+    let slot: RingSlot | undefined;
+    if ("slot" in entry) {
+      slot = entry.slot;
+      packet = ring.packet(slot);
+    } else {
+      const item = recording.inbox.shift();
+      if (!item) break; // posted before its entry was queued: it is on its way
+      if ("scene" in item) {
+        ring.take();
+        worked = true;
+        attempt(handle, recording, (store) => store.scene(item.scene));
+        continue;
+      }
+      packet = new Float64Array(item.packet);
+    }
+    ring.take();
+    worked = true;
+    attempt(handle, recording, (store) => store.frame(packet));
+    if (slot) ring.release(slot);
+    ring.setFramesDone(++recording.frames);
   }
+  report(handle, recording, ring?.peek() === undefined);
+  return worked;
+}
+
+/** Tells the recording's owner how far it got: at most every PROGRESS_MS, and whenever it has caught up. */
+function report(handle: number, recording: Recording, caughtUp: boolean): void {
+  if (recording.frames === recording.reportedFrames) return;
+  const now = Date.now();
+  if (!caughtUp && now - recording.reportedAt < PROGRESS_MS) return;
+  recording.reportedFrames = recording.frames;
+  recording.reportedAt = now;
+  reply({ op: "progress", handle, frames: recording.frames });
+}
+
+/** Runs `work` on the recording's store unless it failed; a throw fails the recording (reported once). */
+function attempt(handle: number, recording: Recording, work: (store: RecordingStore) => void): void {
+  const store = recording.store;
+  if (!store) return;
+  try {
+    work(store);
+  } catch (error) {
+    fail(handle, recording, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function fail(handle: number, recording: Recording, message: string): void {
+  if (recording.failure !== undefined) return;
+  recording.store = undefined;
+  recording.failure = message;
+  reply({ op: "failed", handle, message });
+}
+
+/** Looks at every queue now and then: sooner while there is work, later while there is none. */
+function pollSoon(): void {
+  pollDelay = POLL_MIN_MS;
+  if (pollTimer) return;
+  const poll = (): void => {
+    pollTimer = undefined;
+    let worked = false;
+    for (const [handle, recording] of recordings) worked = drain(handle, recording) || worked;
+    if (![...recordings.values()].some((r) => r.ring)) return; // nothing can come but by message
+    pollDelay = worked ? POLL_MIN_MS : Math.min(POLL_MAX_MS, pollDelay * 2);
+    pollTimer = setTimeout(poll, pollDelay);
+  };
+  pollTimer = setTimeout(poll, pollDelay);
 }
 
 function reply(message: FromWriter): void {

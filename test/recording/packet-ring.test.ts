@@ -1,6 +1,7 @@
 // The shared ring that carries captured frames to the writer thread: packets are contiguous, wrap
 // around, never overwrite what the writer has not consumed (a full ring hands out an array of its
-// own instead), go back to the start whenever the writer has caught up, and the writer's progress is visible to the capturing thread without any message.
+// own instead), go back to the start whenever the writer has caught up, are queued for the writer
+// in capture order (with the items that travel by message), and the writer's progress is visible to the capturing thread without any message.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,8 +21,8 @@ function write(ring: PacketRing, values: number[]): ReturnType<PacketRing["claim
 
 describe("PacketRing", () => {
   it("hands out room, wraps around, and refuses to overwrite what is not consumed", () => {
-    const ring = new PacketRing(10);
-    const reader = new RingReader(ring.shared);
+    const ring = new PacketRing(10, 4);
+    const reader = new RingReader(ring.shared, 4);
     const a = write(ring, [1, 2, 3])!;
     const b = write(ring, [4, 5, 6])!;
     expect(a).toEqual({ offset: 0, length: 3, end: 3 });
@@ -63,6 +64,38 @@ describe("PacketRing", () => {
     expect(ring.claim(room.subarray(1, 3))).toBeUndefined();
     reader.setFramesDone(5);
     expect(ring.framesDone).toBe(5);
+  });
+
+  it("queues packets and message items in capture order, for a reader that looks when it likes", () => {
+    const ring = new PacketRing(100, 3);
+    const reader = new RingReader(ring.shared, 3);
+    expect(reader.peek()).toBeUndefined();
+    const a = write(ring, [1, 2])!;
+    ring.publish(a);
+    ring.publishMessageItem();
+    const b = write(ring, [3])!;
+    ring.publish(b);
+    expect(ring.queued).toBe(3);
+    // Full: a fourth entry is refused (the recorder's backlog limit keeps it from happening).
+    expect(() => ring.publishMessageItem()).toThrow(/recording queue is full: 3 entries/);
+    expect(reader.peek()).toEqual({ slot: a });
+    expect(reader.peek()).toEqual({ slot: a }); // peeking does not take
+    expect(Array.from(reader.packet(a))).toEqual([1, 2]);
+    reader.take();
+    expect(reader.peek()).toEqual({ messageItem: true });
+    reader.take();
+    expect(ring.queued).toBe(1);
+    // The queue wraps around.
+    ring.publishMessageItem();
+    expect(reader.peek()).toEqual({ slot: b });
+    reader.take();
+    expect(reader.peek()).toEqual({ messageItem: true });
+    reader.take();
+    expect(reader.peek()).toBeUndefined();
+    expect(ring.queued).toBe(0);
+    // A reader made later (another thread) starts where the queue is.
+    ring.publishMessageItem();
+    expect(new RingReader(ring.shared, 3).peek()).toEqual({ messageItem: true });
   });
 
   it("a writer thread keeps up with a loop that never yields: its progress is seen without messages", async () => {
