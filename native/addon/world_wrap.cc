@@ -35,33 +35,37 @@ void writeState(const msd::Body& b, double* out) {
   out[11] = b.angularVelocity.x; out[12] = b.angularVelocity.y; out[13] = b.angularVelocity.z;
 }
 
-// Every body's record (writeState), dynamic first, then static, each by id: the seed's frame order.
-// Writes what fits in `capacity` values and returns the length the whole needs (as every pack* here).
+// Calls `visit` for every body in the seed's frame order: dynamic first, then static, each by id.
+template <typename Visit>
+void forEachInFrameOrder(const msd::World& w, Visit visit) {
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const msd::Body& b : w.bodies()) {
+      if (b.isStatic == (pass == 1)) visit(b);
+    }
+  }
+}
+
+// Every body's record (writeState) in frame order. Writes what fits in `capacity` values and
+// returns the length the whole needs (as every pack* here).
 size_t packStates(const msd::World& w, double* data, size_t capacity) {
   size_t n = w.bodies().size() * kStateStride;
   if (n > capacity) return n;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const msd::Body& b : w.bodies()) {
-      if (b.isStatic != (pass == 1)) continue;
-      writeState(b, data);
-      data += kStateStride;
-    }
-  }
+  forEachInFrameOrder(w, [&](const msd::Body& b) {
+    writeState(b, data);
+    data += kStateStride;
+  });
   return n;
 }
 
-// [linear, rotational, potential] of every body in packStates order (static bodies: zeros).
+// [linear, rotational, potential] of every body in frame order (static bodies: zeros).
 size_t packEnergies(const msd::World& w, double* data, size_t capacity) {
   size_t n = w.bodies().size() * 3;
   if (n > capacity) return n;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const msd::Body& b : w.bodies()) {
-      if (b.isStatic != (pass == 1)) continue;
-      msd::EnergyReport e = w.bodyEnergy(b);
-      data[0] = e.linear; data[1] = e.rotational; data[2] = e.potential;
-      data += 3;
-    }
-  }
+  forEachInFrameOrder(w, [&](const msd::Body& b) {
+    msd::EnergyReport e = w.bodyEnergy(b);
+    data[0] = e.linear; data[1] = e.rotational; data[2] = e.potential;
+    data += 3;
+  });
   return n;
 }
 
@@ -225,9 +229,7 @@ Napi::Value WorldWrap::bodyIds(const Napi::CallbackInfo& info) {
   const msd::World& w = world();
   Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), w.bodies().size());
   size_t k = 0;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const msd::Body& b : w.bodies()) if (b.isStatic == (pass == 1)) out[k++] = b.id;
-  }
+  forEachInFrameOrder(w, [&](const msd::Body& b) { out[k++] = b.id; });
   return out;
 }
 

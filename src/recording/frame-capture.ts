@@ -1,9 +1,10 @@
 // Captures an engine's frame into a packet (frame-packet.ts) with as little work as possible on the
 // thread that steps it: one engine call (packFrame) writes the whole frame straight into the packet
-// space (a ring shared with the writer thread: no allocation, no copy), and a frame in which nothing
-// but the clock changed (every body asleep) is a header only, from one allocation-free call. Everything else (SQLite, sums) happens on the
+// space (a ring shared with the writer thread: no copy), and a frame in which nothing but the clock
+// changed (every body asleep) is a header only. Everything else (SQLite, sums) happens on the
 // writer's side.
-import { Engine, FRAME_INFO_LENGTH, FrameInfoSlot } from "../engine";
+import type { Engine } from "../engine";
+import { FRAME_INFO_LENGTH, FrameInfoSlot } from "../engine/types";
 import { sceneMetadata } from "../server/frames";
 import { CONTACT_HEADER, CONTACT_POINT, ENERGY_STRIDE, FRICTION_STRIDE, STATE_STRIDE } from "./format";
 import { Header, HEADER_LENGTH } from "./frame-packet";
@@ -65,6 +66,9 @@ export class FrameCapture {
     if (!engine.packFrame(packet.subarray(HEADER_LENGTH), info)) {
       packet = new Float64Array(HEADER_LENGTH + sectionsLength(info));
       engine.packFrame(packet.subarray(HEADER_LENGTH), info);
+    }
+    if (info[FrameInfoSlot.statesLength] !== this.bodyCount * STATE_STRIDE) {
+      throw new Error(`the engine has ${info[FrameInfoSlot.statesLength] / STATE_STRIDE} bodies, the captured scene ${this.bodyCount}: call sceneUpdate() first`);
     }
     this.header(packet, false);
     const used = HEADER_LENGTH + sectionsLength(info);

@@ -1,7 +1,7 @@
 // A ring buffer in shared memory through which captured frames reach the writer thread: the engine
 // writes a frame's arrays straight into it, and a queue of descriptors in the same memory tells the
-// writer thread, in capture order, where each packet lies. Nothing is allocated, copied, transferred
-// or posted per frame: the writer thread looks at the queue on its own timer, so the capturing
+// writer thread, in capture order, where each packet lies. Nothing is copied, transferred or posted
+// per frame: the writer thread looks at the queue on its own timer, so the capturing
 // thread never pays for waking it (on a virtual machine a wake costs tens of µs, as much as a
 // capture). When the writer falls behind and the ring is full, frames go the slow way, in buffers
 // of their own, by message; so do scene updates. Their place in the order is a queue entry that
@@ -68,11 +68,17 @@ export class PacketRing implements PacketSpace {
   private written = 0;
   private reservation: { start: number; skip: number } | undefined;
 
-  /** `capacity` doubles of packet room; `queueCapacity` entries (frames and message items) may wait at once. */
+  /**
+   * `capacity` doubles of packet room; `queueCapacity` entries (frames and message items) may wait
+   * at once, a power of two (the queue's counters are 32-bit and wrap; places are counters modulo it).
+   */
   constructor(
     readonly capacity: number,
     readonly queueCapacity: number,
   ) {
+    if (!(Number.isInteger(queueCapacity) && queueCapacity > 0 && (queueCapacity & (queueCapacity - 1)) === 0)) {
+      throw new Error(`queue capacity must be a power of two (got ${queueCapacity})`);
+    }
     const shared = new SharedArrayBuffer(HEADER_BYTES + (queueCapacity * ENTRY + capacity) * 8);
     this.views = new RingViews(shared, queueCapacity);
   }
@@ -93,7 +99,7 @@ export class PacketRing implements PacketSpace {
 
   /** Queue entries the writer has not taken yet. */
   get queued(): number {
-    return this.written - Atomics.load(this.views.queueCounts, 1);
+    return (this.written - Atomics.load(this.views.queueCounts, 1)) | 0;
   }
 
   take(need: number): Float64Array {
@@ -137,14 +143,20 @@ export class PacketRing implements PacketSpace {
 
   private append(offset: number, length: number, end: number): void {
     if (this.queued >= this.queueCapacity) throw new Error(`recording queue is full: ${this.queued} entries wait for the writer thread`);
-    const at = (this.written % this.queueCapacity) * ENTRY;
+    const at = placeOf(this.written, this.queueCapacity);
     const queue = this.views.queue;
     queue[at] = offset;
     queue[at + 1] = length;
     queue[at + 2] = end;
     // The entry's values are in place before the count that makes it visible (Atomics are ordered).
-    Atomics.store(this.views.queueCounts, 0, ++this.written);
+    this.written = (this.written + 1) | 0;
+    Atomics.store(this.views.queueCounts, 0, this.written);
   }
+}
+
+/** Index in the queue's doubles of the entry with (wrapping, 32-bit) number `count`. */
+function placeOf(count: number, queueCapacity: number): number {
+  return (count & (queueCapacity - 1)) * ENTRY;
 }
 
 /** What the writer finds next in the queue: a packet in the ring, or the next message item. */
@@ -163,7 +175,7 @@ export class RingReader {
   /** The oldest entry not taken yet, or undefined when the queue is empty. */
   peek(): QueueEntry | undefined {
     if (this.taken === Atomics.load(this.views.queueCounts, 0)) return undefined;
-    const at = (this.taken % this.views.queueCapacity) * ENTRY;
+    const at = placeOf(this.taken, this.views.queueCapacity);
     const queue = this.views.queue;
     if (queue[at] === MESSAGE_ITEM) return { messageItem: true };
     return { slot: { offset: queue[at], length: queue[at + 1], end: queue[at + 2] } };
@@ -171,7 +183,8 @@ export class RingReader {
 
   /** Done with the entry peek() returned: its queue place may be written again. */
   take(): void {
-    Atomics.store(this.views.queueCounts, 1, ++this.taken);
+    this.taken = (this.taken + 1) | 0;
+    Atomics.store(this.views.queueCounts, 1, this.taken);
   }
 
   /** Tells the capturing side how many frames are done with. */

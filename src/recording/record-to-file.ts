@@ -48,7 +48,7 @@ export async function recordToFile(engine: Engine, path: string, options: Record
       for (let i = 0; i < n; i++) engine.step(dt);
       done += n;
       writer.capture();
-      // Let the writer's replies in (its buffers come back for reuse) and an interrupt be seen.
+      // Let the writer catch up when it falls behind, its replies in, and an interrupt be seen.
       if (writer.backlog > BACKLOG_LIMIT) await writer.drained(BACKLOG_LIMIT / 2);
       else await new Promise<void>((resolve) => setImmediate(resolve));
       if (interrupted) throw abortError("recording interrupted");

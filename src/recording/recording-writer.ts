@@ -35,8 +35,8 @@ export interface RecordingWriterOptions {
 
 /** Frames captured but not written yet beyond which capture() refuses (the disk cannot keep up). */
 const MAX_BACKLOG = 2048;
-/** Entries the ring's queue holds: every frame waiting, and a scene update (at most) for each. */
-const QUEUE_CAPACITY = 2 * MAX_BACKLOG + 64;
+/** Entries the ring's queue holds (a power of two): every frame waiting, and a scene update (at most) for each. */
+const QUEUE_CAPACITY = 4 * MAX_BACKLOG;
 /** The shared ring holds about this many frames of the scene (within the bounds below, in doubles). */
 const RING_FRAMES = 48;
 const RING_MIN = 128 * 1024;
@@ -251,9 +251,10 @@ export class RecordingWriter {
       return ring;
     };
     const postItem = (item: BatchItem, transfer: ArrayBuffer[] = []): void => {
-      const queue = theRing();
+      // Its place first (that throws when the queue is full, before anything is sent): a writer
+      // that finds the place before the message waits for the message.
+      theRing().publishMessageItem();
       channel.post(handle, { op: "batch", items: [item] }, transfer);
-      queue.publishMessageItem();
     };
     const ending = <T>(send: () => void): Promise<T> => {
       channel.hold();

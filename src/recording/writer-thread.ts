@@ -17,6 +17,8 @@ const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 16;
 /** Progress reports to a recording's owner are at most this often (and always once it has caught up). */
 const PROGRESS_MS = 20;
+/** Queue entries one look at a recording takes at most. */
+const DRAIN_BUDGET = 64;
 
 interface Recording {
   /** Undefined once the recording failed: its frames are then dropped (their ring room still freed). */
@@ -62,7 +64,11 @@ function handle(message: ToWriter, recording: Recording | undefined): void {
     fresh.store = new RecordingStore(message.tempPath, message.finalPath, message.header, message.overwrite);
     return;
   }
-  if (!recording) throw new Error(`recording ${handle} is not open`);
+  if (!recording) {
+    // Not known here (a writer thread lost with it, and this one started since): nothing to drop.
+    if (message.op === "abort") return reply({ op: "aborted", handle });
+    throw new Error(`recording ${handle} is not open`);
+  }
   if (message.op === "batch") {
     for (const item of message.items) {
       if ("ring" in item) recording.ring = new RingReader(item.ring, item.queueCapacity);
@@ -72,16 +78,19 @@ function handle(message: ToWriter, recording: Recording | undefined): void {
     pollSoon();
     return;
   }
-  // Finish and abort come after every item of the recording: what is queued is all there is.
-  drain(handle, recording);
-  recordings.delete(handle);
+  // Finish and abort come after every item of the recording: what is queued is all there is. An
+  // abort only takes the frames off the ring (freeing its room); nothing more is written.
   const { store } = recording;
+  if (message.op === "abort") recording.store = undefined;
+  drain(handle, recording, Infinity);
+  recordings.delete(handle);
   if (!store) {
     // Failed earlier (that was reported then): finishing reports it again, aborting is done.
     reply(message.op === "abort" ? { op: "aborted", handle } : { op: "failed", handle, message: recording.failure ?? "recording failed" });
     return;
   }
   if (message.op === "finish") {
+    if (recording.failure !== undefined) return; // a frame failed just now, and said so
     reply({ op: "finished", handle, summary: store.finish(message.keepFrames, message.timestepS) });
   } else {
     store.abort();
@@ -91,13 +100,14 @@ function handle(message: ToWriter, recording: Recording | undefined): void {
 
 /**
  * Writes what the recording's queue holds, in capture order, as far as its message items have
- * arrived. Every frame is done with, written or (after a failure) dropped: ring room is always freed.
- * Returns whether anything was done.
+ * arrived, and at most `budget` entries (so that one busy recording does not hold up the others'
+ * messages; the next look comes soon). Every frame is done with, written or (after a failure)
+ * dropped: ring room is always freed. Returns whether anything was done.
  */
-function drain(handle: number, recording: Recording): boolean {
+function drain(handle: number, recording: Recording, budget = DRAIN_BUDGET): boolean {
   const ring = recording.ring;
   let worked = false;
-  for (let entry = ring?.peek(); ring && entry; entry = ring.peek()) {
+  for (let entry = ring?.peek(), left = budget; ring && entry && left > 0; entry = ring.peek(), left--) {
     let packet: Float64Array;
     let slot: RingSlot | undefined;
     if ("slot" in entry) {
@@ -152,18 +162,30 @@ function fail(handle: number, recording: Recording, message: string): void {
   reply({ op: "failed", handle, message });
 }
 
-/** Looks at every queue now and then: sooner while there is work, later while there is none. */
+/**
+ * Looks at every queue now and then: sooner while there is work, later while there is none, and
+ * not at all once no recording has a ring (then only a message can bring work). A recording that
+ * is never finished nor aborted keeps it looking, every POLL_MAX_MS.
+ */
 function pollSoon(): void {
   pollDelay = POLL_MIN_MS;
-  if (pollTimer) return;
-  const poll = (): void => {
-    pollTimer = undefined;
-    let worked = false;
-    for (const [handle, recording] of recordings) worked = drain(handle, recording) || worked;
-    if (![...recordings.values()].some((r) => r.ring)) return; // nothing can come but by message
-    pollDelay = worked ? POLL_MIN_MS : Math.min(POLL_MAX_MS, pollDelay * 2);
-    pollTimer = setTimeout(poll, pollDelay);
-  };
+  if (pollTimer) clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, pollDelay);
+}
+
+function poll(): void {
+  pollTimer = undefined;
+  let worked = false;
+  for (const [handle, recording] of recordings) {
+    try {
+      worked = drain(handle, recording) || worked;
+    } catch (error) {
+      // Not the store's (attempt() catches those): the recording fails, the thread and the others go on.
+      fail(handle, recording, error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (![...recordings.values()].some((r) => r.ring)) return;
+  pollDelay = worked ? POLL_MIN_MS : Math.min(POLL_MAX_MS, pollDelay * 2);
   pollTimer = setTimeout(poll, pollDelay);
 }
 

@@ -759,6 +759,10 @@ suite("the replay page (/) in headless Chromium", () => {
           }).observe(id.parentElement!.parentElement!, { subtree: true, childList: true, characterData: true });
           setInterval(() => (win.__cacheMax = Math.max(win.__cacheMax, Number(cached.dataset.bytes ?? 0))), 20);
         });
+        // A quarter speed: 15 frames of 0.8 MB each to fetch per wall second, which a busy 2-core
+        // machine running the server, the browser and the test keeps up with (drawing 300 bodies
+        // without a GPU it does not: it shows the frame of the time it has reached, see below).
+        await page.locator(tid("speed-0.25")).click();
         await page.locator(tid("play")).click();
         const heaps: number[] = [];
         const deadline = performance.now() + 60_000;
@@ -798,10 +802,18 @@ suite("the replay page (/) in headless Chromium", () => {
           expect(c.ids![0], `an answer starts at the frame asked for: ${detail}`).toBe(c.start);
           expect(c.ids!.length === 1 || (c.bytes ?? 0) < RANGE_BYTE_BUDGET * 1.2, detail).toBe(true);
         }
-        // ...and the page went on from the frame after the last one each gave: no frame is missing.
+        // ...and the page went on from the frame after the last one each gave: no frame is missing,
+        // but for any the playback itself went past (it plays in simulation time: a page that draws
+        // late shows the frame of the time it has reached, and needs none of those before it).
         const received = new Map<number, number>();
         for (const c of done) for (const id of c.ids!) received.set(id, (received.get(id) ?? 0) + 1);
-        for (const f of timeline) expect(received.has(f.frame_id), `frame ${f.frame_id} received: ${detail}`).toBe(true);
+        const shownIds = shownFrames.map(([id]) => parseFrameId(id));
+        const passedOver = new Set<number>();
+        for (let k = 1; k < shownIds.length; k++) for (let id = shownIds[k - 1] + 1; id < shownIds[k]; id++) passedOver.add(id);
+        for (const f of timeline) {
+          expect(received.has(f.frame_id) || passedOver.has(f.frame_id), `frame ${f.frame_id} received or passed over: ${detail}`).toBe(true);
+        }
+        console.log(`replay page, frames the playback passed over (drawn too late to show): ${passedOver.size} of ${timeline.length}`);
         for (const c of short) {
           const next = c.ids![c.ids!.length - 1] + 1;
           if (next > lastId) continue;

@@ -247,6 +247,39 @@ describe("the writer thread", () => {
     }
   });
 
+  it("the real writer thread answers an abort for a recording it never knew (its thread was lost) with aborted, a finish with failed", async () => {
+    const channel = new WriterChannel();
+    const heard: string[] = [];
+    let answered: () => void = () => undefined;
+    const listener = (name: string) => ({
+      progress: () => undefined,
+      finished: () => heard.push(`${name} finished`),
+      failed: (message: string) => {
+        heard.push(`${name} failed: ${message}`);
+        answered();
+      },
+      aborted: () => {
+        heard.push(`${name} aborted`);
+        answered();
+      },
+    });
+    const aborting = channel.attach(listener("abort"));
+    const finishing = channel.attach(listener("finish"));
+    channel.hold();
+    try {
+      for (const [handle, message] of [[aborting, { op: "abort" }], [finishing, { op: "finish" }]] as const) {
+        const done = new Promise<void>((resolve) => (answered = resolve));
+        channel.post(handle, message);
+        await done;
+      }
+      expect(heard).toEqual(["abort aborted", `finish failed: recording ${finishing} is not open`]);
+    } finally {
+      channel.release();
+      channel.detach(aborting);
+      channel.detach(finishing);
+    }
+  });
+
   it("finishing a recording whose writer failed reports the failure, removes the file and lets go of the writer", () => {
     // A child process with `ulimit -f` (512-byte blocks): writes past 2 MB fail, as on a full disk.
     const script = path.join(tmp, "finish-failed.js");

@@ -67,27 +67,31 @@ describe("PacketRing", () => {
   });
 
   it("queues packets and message items in capture order, for a reader that looks when it likes", () => {
-    const ring = new PacketRing(100, 3);
-    const reader = new RingReader(ring.shared, 3);
+    expect(() => new PacketRing(100, 3)).toThrow(/queue capacity must be a power of two \(got 3\)/);
+    const ring = new PacketRing(100, 4);
+    const reader = new RingReader(ring.shared, 4);
     expect(reader.peek()).toBeUndefined();
     const a = write(ring, [1, 2])!;
     ring.publish(a);
     ring.publishMessageItem();
     const b = write(ring, [3])!;
     ring.publish(b);
-    expect(ring.queued).toBe(3);
-    // Full: a fourth entry is refused (the recorder's backlog limit keeps it from happening).
-    expect(() => ring.publishMessageItem()).toThrow(/recording queue is full: 3 entries/);
+    ring.publishMessageItem();
+    expect(ring.queued).toBe(4);
+    // Full: a fifth entry is refused (the recorder's backlog limit keeps it from happening).
+    expect(() => ring.publishMessageItem()).toThrow(/recording queue is full: 4 entries/);
     expect(reader.peek()).toEqual({ slot: a });
     expect(reader.peek()).toEqual({ slot: a }); // peeking does not take
     expect(Array.from(reader.packet(a))).toEqual([1, 2]);
     reader.take();
     expect(reader.peek()).toEqual({ messageItem: true });
     reader.take();
-    expect(ring.queued).toBe(1);
+    expect(ring.queued).toBe(2);
     // The queue wraps around.
     ring.publishMessageItem();
     expect(reader.peek()).toEqual({ slot: b });
+    reader.take();
+    expect(reader.peek()).toEqual({ messageItem: true });
     reader.take();
     expect(reader.peek()).toEqual({ messageItem: true });
     reader.take();
@@ -95,7 +99,26 @@ describe("PacketRing", () => {
     expect(ring.queued).toBe(0);
     // A reader made later (another thread) starts where the queue is.
     ring.publishMessageItem();
-    expect(new RingReader(ring.shared, 3).peek()).toEqual({ messageItem: true });
+    expect(new RingReader(ring.shared, 4).peek()).toEqual({ messageItem: true });
+  });
+
+  it("the queue's 32-bit counters wrap around without losing an entry", () => {
+    const ring = new PacketRing(100, 4);
+    // Start both sides just below 2³¹, where an Int32 turns negative.
+    const counts = new Int32Array(ring.shared, 12, 2);
+    counts[0] = counts[1] = 2 ** 31 - 2;
+    (ring as unknown as { written: number }).written = 2 ** 31 - 2;
+    const wrapped = new RingReader(ring.shared, 4);
+    const slots = [1, 2, 3].map((v) => write(ring, [v])!);
+    for (const slot of slots) ring.publish(slot);
+    expect(ring.queued).toBe(3);
+    for (const slot of slots) {
+      expect(wrapped.peek()).toEqual({ slot });
+      wrapped.take();
+    }
+    expect(wrapped.peek()).toBeUndefined();
+    expect(ring.queued).toBe(0);
+    expect(counts[0]).toBeLessThan(0);
   });
 
   it("a writer thread keeps up with a loop that never yields: its progress is seen without messages", async () => {
