@@ -271,8 +271,9 @@ export class RecordingWriter {
       framesDone: () => ring?.framesDone ?? 0,
       scene: (update) => postItem({ scene: update }),
       frame: (packet) => {
-        const slot = theRing().claim(packet);
-        if (slot) ring!.publish(slot);
+        const queue = theRing();
+        const slot = queue.claim(packet);
+        if (slot) queue.publish(slot);
         else {
           // Not in the ring (it was full): the packet's own buffer goes over instead.
           const buffer = ownBuffer(packet);

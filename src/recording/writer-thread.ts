@@ -44,14 +44,13 @@ parentPort!.on("message", (message: ToWriter) => {
   try {
     handle(message, recordings.get(message.handle));
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
     const recording = recordings.get(message.handle);
     // A recording that failed to open, or in a batch, stays known: its frames are still taken off
     // the ring (freeing the room), and its finish reports the failure again.
-    if (recording && (message.op === "open" || message.op === "batch")) fail(message.handle, recording, text);
+    if (recording && (message.op === "open" || message.op === "batch")) fail(message.handle, recording, error);
     else {
       recordings.delete(message.handle);
-      reply({ op: "failed", handle: message.handle, message: text });
+      reply({ op: "failed", handle: message.handle, message: messageOf(error) });
     }
   }
 });
@@ -151,15 +150,19 @@ function attempt(handle: number, recording: Recording, work: (store: RecordingSt
   try {
     work(store);
   } catch (error) {
-    fail(handle, recording, error instanceof Error ? error.message : String(error));
+    fail(handle, recording, error);
   }
 }
 
-function fail(handle: number, recording: Recording, message: string): void {
+function fail(handle: number, recording: Recording, error: unknown): void {
   if (recording.failure !== undefined) return;
   recording.store = undefined;
-  recording.failure = message;
-  reply({ op: "failed", handle, message });
+  recording.failure = messageOf(error);
+  reply({ op: "failed", handle, message: recording.failure });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -176,15 +179,17 @@ function pollSoon(): void {
 function poll(): void {
   pollTimer = undefined;
   let worked = false;
+  let rings = 0;
   for (const [handle, recording] of recordings) {
+    if (recording.ring) rings++;
     try {
       worked = drain(handle, recording) || worked;
     } catch (error) {
       // Not the store's (attempt() catches those): the recording fails, the thread and the others go on.
-      fail(handle, recording, error instanceof Error ? error.message : String(error));
+      fail(handle, recording, error);
     }
   }
-  if (![...recordings.values()].some((r) => r.ring)) return;
+  if (rings === 0) return;
   pollDelay = worked ? POLL_MIN_MS : Math.min(POLL_MAX_MS, pollDelay * 2);
   pollTimer = setTimeout(poll, pollDelay);
 }

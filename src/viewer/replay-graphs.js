@@ -52,13 +52,12 @@ export class ReplayGraphs {
     try {
       const rows = await loadEnergy(this.recordingId, this.#abort.signal);
       if (this.#disposed) return;
-      const t = rows.map((/** @type {any} */ r) => r.simulation_time);
-      const series = (/** @type {string} */ key) => rows.map((/** @type {any} */ r) => r[key]);
+      const t = column(rows, "simulation_time");
       this.#draw(this.energyEl, [
-        trace("total", t, series("total_system_e"), COLORS.total, "J", 2),
-        trace("linear KE", t, series("total_linear_ke"), COLORS.linear, "J"),
-        trace("rotational KE", t, series("total_rotational_ke"), COLORS.rotational, "J"),
-        trace("potential", t, series("total_potential_e"), COLORS.potential, "J"),
+        trace("total", t, column(rows, "total_system_e"), COLORS.total, "J", 2),
+        trace("linear KE", t, column(rows, "total_linear_ke"), COLORS.linear, "J"),
+        trace("rotational KE", t, column(rows, "total_rotational_ke"), COLORS.rotational, "J"),
+        trace("potential", t, column(rows, "total_potential_e"), COLORS.potential, "J"),
       ], "J");
     } catch (error) {
       this.#failed(this.energyEl, "energy", error);
@@ -82,14 +81,13 @@ export class ReplayGraphs {
     try {
       const rows = await loadVelocity(this.recordingId, bodyId, this.#abort.signal);
       if (this.#disposed || request !== this.#velocityRequest) return; // another body since
-      const t = rows.map((/** @type {any} */ r) => r.simulation_time);
-      const series = (/** @type {string} */ key) => rows.map((/** @type {any} */ r) => r[key]);
+      const t = column(rows, "simulation_time");
       this.#draw(this.velocityEl, [
-        trace("|v|", t, series("speed"), COLORS.total, "m/s", 2),
-        trace("vx", t, series("vx"), COLORS.vx, "m/s"),
-        trace("vy", t, series("vy"), COLORS.vy, "m/s"),
-        trace("vz", t, series("vz"), COLORS.vz, "m/s"),
-        { ...trace("|ω|", t, series("omega_magnitude"), COLORS.spin, "rad/s"), yaxis: "y2", line: { color: COLORS.spin, width: 1.4, dash: "dot" } },
+        trace("|v|", t, column(rows, "speed"), COLORS.total, "m/s", 2),
+        trace("vx", t, column(rows, "vx"), COLORS.vx, "m/s"),
+        trace("vy", t, column(rows, "vy"), COLORS.vy, "m/s"),
+        trace("vz", t, column(rows, "vz"), COLORS.vz, "m/s"),
+        { ...trace("|ω|", t, column(rows, "omega_magnitude"), COLORS.spin, "rad/s"), yaxis: "y2", line: { color: COLORS.spin, width: 1.4, dash: "dot" } },
       ], "m/s", "rad/s");
     } catch (error) {
       if (request === this.#velocityRequest) this.#failed(this.velocityEl, "velocity", error);
@@ -167,6 +165,11 @@ export class ReplayGraphs {
   #fit() {
     for (const el of this.#drawn) if (el.offsetParent) this.plotly.Plots.resize(el);
   }
+}
+
+/** One field of every row, in order. @param {any[]} rows @param {string} key @returns {number[]} */
+function column(rows, key) {
+  return rows.map((r) => r[key]);
 }
 
 /**

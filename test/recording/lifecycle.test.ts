@@ -3,7 +3,7 @@
 // readers, and sweeps the temporary files of writers that no longer run; a writer thread that
 // dies is acted on once (a thread started meanwhile is kept); finishing a recording whose writer
 // failed lets go of it. Real engine, real files, real threads and processes.
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine";
 import { RecordingLibrary, RecordingReader, recordToFile } from "../../src/recording";
 import { WriterChannel } from "../../src/recording/writer-channel";
+import { DISK_FULL_ERROR, DIST_INDEX, runWithFullDisk } from "../helpers/disk-full";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "msd-recording-lifecycle-"));
@@ -281,12 +282,10 @@ describe("the writer thread", () => {
   });
 
   it("finishing a recording whose writer failed reports the failure, removes the file and lets go of the writer", () => {
-    // A child process with `ulimit -f` (512-byte blocks): writes past 2 MB fail, as on a full disk.
-    const script = path.join(tmp, "finish-failed.js");
     const out = path.join(tmp, "full", "r.db");
-    fs.writeFileSync(
-      script,
-      `const { Engine, RecordingWriter } = require(${JSON.stringify(path.join(ROOT, "dist", "src", "index.js"))});
+    const output = runWithFullDisk(
+      path.join(tmp, "finish-failed.js"),
+      `const { Engine, RecordingWriter } = require(${JSON.stringify(DIST_INDEX)});
        const { writerChannel } = require(${JSON.stringify(path.join(ROOT, "dist", "src", "recording", "writer-channel.js"))});
        const engine = new Engine();
        engine.spawnEnvironmentObject("plane", [0, 0, 0]);
@@ -313,10 +312,9 @@ describe("the writer thread", () => {
          console.log("ATTACHED " + writerChannel().attached);
        })();`,
     );
-    const output = execFileSync("bash", ["-c", `ulimit -f 4096; exec "${process.execPath}" "${script}"`], { encoding: "utf8", timeout: 60_000 });
     const lines = output.trim().split("\n");
     expect(lines, output).toHaveLength(4);
-    const failure = /^CAPTURE (recording ".*r\.db" failed: (the disk is full \(SQLITE_FULL\)|an input\/output error .*\(SQLITE_IOERR.*\)))$/.exec(lines[0]);
+    const failure = new RegExp(`^CAPTURE (${DISK_FULL_ERROR})$`).exec(lines[0]);
     expect(failure, output).not.toBeNull();
     expect(lines[1]).toBe("ATTACHED 1");
     expect(lines[2]).toBe(`FINISH ${failure![1]}`);
