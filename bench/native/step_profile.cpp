@@ -23,6 +23,12 @@ std::vector<Vec3> box(double hx, double hy, double hz) {
 }
 
 void addCube(World& world, int32_t cube, Vec3 at) {
+  // MSD_JITTER=seed: moves each body by < 1 nm, to see how much the settling depends on chance.
+  if (const char* seed = std::getenv("MSD_JITTER")) {
+    static unsigned state = static_cast<unsigned>(std::atoi(seed)) * 2654435761u + 1;
+    auto next = [] { state = state * 1664525u + 1013904223u; return (state >> 8) / double(1 << 24) - 0.5; };
+    at = at + Vec3{next(), next(), next()} * 1e-9;
+  }
   BodyDef def;
   def.shape = cube;
   def.origin = at;
@@ -49,6 +55,9 @@ void build(World& world, const std::string& scene) {
       int column = i % side, row = (i / side) % side, layer = i / (side * side);
       addCube(world, cube, {(column - (side - 1) / 2.0) * 1.5, (row - (side - 1) / 2.0) * 1.5, 2 + layer * 1.5});
     }
+  } else if (scene.rfind("stack-", 0) == 0) {  // one column of a pile, for looking at how it settles
+    int n = std::stoi(scene.substr(6));
+    for (int layer = 0; layer < n; ++layer) addCube(world, cube, {0, 0, 2 + layer * 1.5});
   } else if (scene.rfind("pyramid-", 0) == 0) {
     int rows = std::stoi(scene.substr(8));
     for (int r = 0; r < rows; ++r) {
@@ -76,8 +85,10 @@ int main(int argc, char** argv) {
   build(world, scene);
   bool trace = argc > 3 && std::strcmp(argv[3], "trace") == 0;
   auto began = std::chrono::steady_clock::now();
+  long awakeBodySteps = 0;  // Σ over steps of the awake bodies: how long the scene took to settle, free of timing noise
   for (int i = 0; i < steps; ++i) {
     world.step(1.0 / 60.0);
+    for (const Body& b : world.bodies()) awakeBodySteps += b.isAwake();
     if (trace && (i % 30 == 29 || (std::getenv("MSD_TRACE_ALL") && i < 90))) {
       int awake = 0;
       for (const Body& b : world.bodies()) awake += !b.isStatic && b.isAwake();
@@ -103,6 +114,6 @@ int main(int argc, char** argv) {
   for (const Body& b : world.bodies()) {
     fingerprint += b.position.x * 1.1 + b.position.y * 1.3 + b.position.z * 1.7 + b.orientation.x * 2.3 + b.orientation.y * 2.9;
   }
-  std::printf("%s: %d steps, %.4f ms/step, %d of %d bodies asleep, state fingerprint %.17g\n", scene.c_str(), steps, ms / steps, asleep, bodies, fingerprint);
+  std::printf("%s: %d steps, %.4f ms/step, %d of %d bodies asleep, %ld awake body-steps, state fingerprint %.17g\n", scene.c_str(), steps, ms / steps, asleep, bodies, awakeBodySteps, fingerprint);
   return 0;
 }

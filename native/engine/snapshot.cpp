@@ -13,7 +13,7 @@ namespace msd {
 namespace {
 
 constexpr uint32_t kMagic = 0x5744534D;  // "MSDW"
-constexpr uint32_t kVersion = 3;  // 3: contacts carry the narrowphase cache
+constexpr uint32_t kVersion = 4;  // 3: contacts carry the narrowphase cache; 4: bodies their net motion at rest
 
 class Writer {
  public:
@@ -168,7 +168,7 @@ void writeBody(Writer& w, const Body& b) {
   w.put(b.mass); w.put(b.invMass); w.put(b.localInertia); w.put(b.localInvInertia);
   w.put(b.restitution); w.put(b.friction);
   w.put(b.fatBox);
-  w.put(b.sleepTime); w.put(b.sleepIsland);
+  w.put(b.sleepTime); w.put(b.restShift); w.put(b.restTurn); w.put(b.sleepIsland);
 }
 
 Body readBody(Reader& r) {
@@ -178,7 +178,7 @@ Body readBody(Reader& r) {
   b.mass = r.get<double>(); b.invMass = r.get<double>(); b.localInertia = r.mat3(); b.localInvInertia = r.mat3();
   b.restitution = r.get<double>(); b.friction = r.get<double>();
   b.fatBox = r.aabb();
-  b.sleepTime = r.get<double>(); b.sleepIsland = r.get<int32_t>();
+  b.sleepTime = r.get<double>(); b.restShift = r.vec3(); b.restTurn = r.vec3(); b.sleepIsland = r.get<int32_t>();
   return b;
 }
 
@@ -258,9 +258,10 @@ std::vector<uint8_t> World::snapshot() const {
     w.put(static_cast<uint32_t>(s.bodyIds.size()));
     for (uint32_t id : s.bodyIds) w.put(id);
   }
-  w.put(static_cast<int32_t>(stats_.iterations)); w.put(stats_.residual);
-  w.put(static_cast<uint8_t>(stats_.converged));
-  w.put(static_cast<int32_t>(stats_.numConstraints)); w.put(static_cast<int32_t>(stats_.numContacts));
+  const SolverStats& stats = solverStats();
+  w.put(static_cast<int32_t>(stats.iterations)); w.put(stats.residual);
+  w.put(static_cast<uint8_t>(stats.converged));
+  w.put(static_cast<int32_t>(stats.numConstraints)); w.put(static_cast<int32_t>(stats.numContacts));
   return std::move(w.bytes);
 }
 
@@ -322,6 +323,7 @@ void World::restore(const uint8_t* data, size_t size) {
   contacts_ = std::move(contacts);
   sleepingIslands_ = std::move(islands);
   stats_ = stats;
+  residualPending_ = false;
   rebuildIndex();
   contactByKey_.clear();
   for (size_t i = 0; i < contacts_.size(); ++i) contactByKey_[pairKey(contacts_[i].bodyA, contacts_[i].bodyB)] = static_cast<int32_t>(i);

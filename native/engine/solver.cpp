@@ -322,17 +322,19 @@ void ContactSolver::storeImpulses() {
   }
 }
 
-double ContactSolver::residual() const {
+double contactResidual(const std::vector<SolverBody>& bodies, const std::vector<ContactConstraint>& constraints,
+                       double restitutionThreshold) {
+  const SolverBody still;
   double worst = 0;
-  for (const ContactConstraint& c : constraints_) {
-    const SolverBody& a = c.a >= 0 ? bodies_[c.a] : static_;
-    const SolverBody& b = c.b >= 0 ? bodies_[c.b] : static_;
+  for (const ContactConstraint& c : constraints) {
+    const SolverBody& a = c.a >= 0 ? bodies[static_cast<size_t>(c.a)] : still;
+    const SolverBody& b = c.b >= 0 ? bodies[static_cast<size_t>(c.b)] : still;
     for (int i = 0; i < c.pointCount; ++i) {
       const ConstraintPoint& p = c.points[i];
       if (p.normalImpulse <= 0) continue;
       double vn = dot(relativeVelocityAt(a, b, p.rA, p.rB), c.normal);
       // Target after restitution: −e·v⁻ for bouncing points, 0 otherwise.
-      double target = (p.relativeVelocity < -settings_.restitutionThreshold) ? -c.restitution * p.relativeVelocity : 0.0;
+      double target = (p.relativeVelocity < -restitutionThreshold) ? -c.restitution * p.relativeVelocity : 0.0;
       worst = std::max(worst, std::fabs(vn - target) * (vn < target ? 1.0 : 0.0));
     }
   }

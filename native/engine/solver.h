@@ -91,8 +91,6 @@ class ContactSolver {
   void relax();
   void applyRestitution();
   void storeImpulses();
-  // Largest approach velocity left at contacts that carry load (a residual for diagnostics), m/s.
-  double residual() const;
 
  private:
   SolverBody& bodyOrStatic(int32_t index) { return index >= 0 ? bodies_[index] : static_; }
@@ -112,5 +110,10 @@ class ContactSolver {
   SolverBody static_;
   bool reverseOrder_ = true;
 };
+
+// Largest approach velocity left at contacts that carry load after a step's solve (a residual for
+// diagnostics), m/s, from the solver's bodies and constraints as the step left them.
+double contactResidual(const std::vector<SolverBody>& bodies, const std::vector<ContactConstraint>& constraints,
+                       double restitutionThreshold);
 
 }  // namespace msd

@@ -147,7 +147,7 @@ void World::applyImpulse(uint32_t id, const Vec3& impulse, const Vec3* worldPoin
 
 void World::wake(Body& b) {
   if (b.sleepIsland >= 0) wakeIsland(b.sleepIsland);
-  b.sleepTime = 0;
+  b.restartRest();
 }
 
 void World::wakeIsland(int32_t island) {
@@ -155,7 +155,7 @@ void World::wakeIsland(int32_t island) {
   for (uint32_t id : s.bodyIds) {
     Body& b = mutableBody(id);
     b.sleepIsland = -1;
-    b.sleepTime = 0;
+    b.restartRest();
   }
   s.bodyIds.clear();
 }
@@ -353,8 +353,7 @@ void World::solve(double dt) {
   solver.storeImpulses();
 
   stats_.iterations = constraints.empty() ? 0 : 2 * substeps + config_.solver.restitutionIterations;
-  stats_.residual = solver.residual();
-  stats_.converged = stats_.residual <= 1e-3;
+  residualPending_ = true;
   stats_.numContacts = touchingPoints;
   stats_.numConstraints = 0;
   for (const ContactConstraint& c : constraints) stats_.numConstraints += 3 * c.pointCount;
@@ -369,6 +368,15 @@ void World::solve(double dt) {
     Body& b = bodies_[static_cast<size_t>(index)];
     if (b.isAwake()) refreshProxy(b, dt);
   }
+}
+
+const SolverStats& World::solverStats() const {
+  if (residualPending_) {
+    stats_.residual = contactResidual(scratch_.bodies, scratch_.constraints, config_.solver.restitutionThreshold);
+    stats_.converged = stats_.residual <= 1e-3;
+    residualPending_ = false;
+  }
+  return stats_;
 }
 
 void World::integrateVelocities(std::vector<SolverBody>& sb, const std::vector<int32_t>& awake, double h) {
@@ -432,14 +440,13 @@ void World::updateSleep(const std::vector<int32_t>& awake, const std::vector<Con
   for (int32_t k = 0; k < n; ++k) {
     Body& b = bodies_[static_cast<size_t>(awake[static_cast<size_t>(k)])];
     const Shape& shape = shapes_[static_cast<size_t>(b.shape)].shape;
-    double speed = std::max(length(b.linearVelocity), shape.boundingRadius * length(b.angularVelocity));
-    b.sleepTime = speed > config_.sleepVelocity ? 0.0 : b.sleepTime + dt;
+    b.updateRest(dt, shape.boundingRadius, config_.sleepVelocity, config_.timeToSleep);
   }
   unionFind_.reset(n);
   for (const ContactConstraint& c : constraints) {
     if (c.a >= 0 && c.b >= 0) unionFind_.unite(c.a, c.b);
   }
-  // An island sleeps only when every body in it has been slow for timeToSleep.
+  // An island sleeps only when every body in it has been resting for timeToSleep.
   std::vector<double> islandMinSleep(static_cast<size_t>(n), 1e300);
   for (int32_t k = 0; k < n; ++k) {
     int32_t root = unionFind_.find(k);

@@ -22,7 +22,7 @@ struct WorldConfig {
   double maxStep = 1.0 / 60.0;     // update()/advanceTo() split intervals into equal steps no longer than this
   int substeps = 4;                // solver substeps per step
   bool enableSleep = true;
-  double sleepVelocity = 0.05;     // m/s at the body's extremities
+  double sleepVelocity = 0.05;     // m/s at the body's extremities, on average while resting (2x at any moment)
   double timeToSleep = 0.5;        // s
   double speculativeDistance = 0.02;  // m: contacts are created this far before touching
   double aabbMargin = 0.1;         // m: fat box margin, so slow bodies rarely touch the trees
@@ -100,7 +100,7 @@ class World {
 
   // Diagnostics ------------------------------------------------------------------------------
   const std::vector<Contact>& contacts() const { return contacts_; }
-  const SolverStats& solverStats() const { return stats_; }
+  const SolverStats& solverStats() const;
   EnergyReport energy() const;
   EnergyReport bodyEnergy(uint32_t id) const;
   EnergyReport bodyEnergy(const Body& b) const;  // for callers already iterating bodies() (no id lookup)
@@ -144,7 +144,10 @@ class World {
     std::vector<ContactConstraint> constraints;
     std::vector<uint8_t> inContact;
   } scratch_;
-  SolverStats stats_;
+  // The residual is worked out only when asked for (a diagnostic that costs a pass over the
+  // contacts): a step leaves it pending, and its solver data stays in scratch_ until the next step.
+  mutable SolverStats stats_;
+  mutable bool residualPending_ = false;
   double time_ = 0;
   double lastStepDt_ = 0;
   uint64_t stateRevision_ = 0;
